@@ -1,0 +1,29 @@
+"""One settings object for the whole application (environment prefix ``TAKT_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime settings, read from the environment and an optional ``.env`` file.
+
+    ``TAKT_DATABASE_URL`` selects the store: the embedded default is a SQLite file
+    (``sqlite:///takt.db``); production uses PostgreSQL through psycopg 3, e.g.
+    ``postgresql+psycopg://user@host:5432/takt``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TAKT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///takt.db"
+    # Cap on the number of problems one import reports (all are counted).
+    import_error_cap: int = 50
+    # Rows per INSERT batch when loading large files.
+    import_batch_rows: int = 20_000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Store layer: SQLAlchemy tables, sessions and Alembic migrations."""

@@ -1,0 +1,342 @@
+"""SQLAlchemy 2 tables of the store. Schema changes go through Alembic revisions only.
+
+Every quantity is a float in the item's unit of measure; money is ``Numeric`` and
+comes back as ``Decimal``. Enum columns store the enum *values* (the words used in
+files and the API) as short strings with a CHECK constraint, the same on SQLite
+and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from takt.domain.enums import (
+    Category,
+    Criticality,
+    EdiPreference,
+    Grain,
+    InspectionResult,
+    Lifecycle,
+    OfferRole,
+    PurchaseOrderStatus,
+    RiskType,
+    Severity,
+    SignalSource,
+)
+from takt.domain.weekdays import ALL_DAYS
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(18, 6)
+
+
+def enum_column(enum_cls: type[StrEnum], name: str) -> Enum:
+    """A portable enum column storing values, checked by the database."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls) + 4,
+        values_callable=lambda cls: [m.value for m in cls],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("sku", "location"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    uom: Mapped[str] = mapped_column(String(16), default="EA")
+    unit_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    category: Mapped[Category] = mapped_column(enum_column(Category, "category"))
+    criticality: Mapped[Criticality] = mapped_column(enum_column(Criticality, "criticality"))
+    lifecycle: Mapped[Lifecycle] = mapped_column(enum_column(Lifecycle, "lifecycle"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SupplierRow(Base):
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(64))
+    edi_preference: Mapped[EdiPreference] = mapped_column(
+        enum_column(EdiPreference, "edi_preference")
+    )
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OfferRow(Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "item_id"),
+        CheckConstraint("moq >= 0", name="moq_nonnegative"),
+        CheckConstraint("pack_multiple > 0", name="pack_positive"),
+        CheckConstraint("quoted_lead_time_days >= 0", name="lead_time_nonnegative"),
+        CheckConstraint(
+            "allocation_share >= 0 AND allocation_share <= 1", name="share_in_unit_interval"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    quoted_lead_time_days: Mapped[int] = mapped_column(Integer)
+    moq: Mapped[float] = mapped_column(Float, default=1.0)
+    pack_multiple: Mapped[float] = mapped_column(Float, default=1.0)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    role: Mapped[OfferRole] = mapped_column(enum_column(OfferRole, "offer_role"))
+    allocation_share: Mapped[float] = mapped_column(Float, default=1.0)
+    delivery_weekdays: Mapped[int] = mapped_column(Integer, default=ALL_DAYS)
+    # [{"min_qty": 100.0, "unit_price": "4.20"}, ...] sorted by min_qty
+    price_breaks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class AgreementRow(Base):
+    __tablename__ = "blanket_agreements"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="period_ordered"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    committed_value: Mapped[Decimal | None] = mapped_column(Money)
+
+    lines: Mapped[list[AgreementLineRow]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan"
+    )
+
+
+class AgreementLineRow(Base):
+    __tablename__ = "agreement_lines"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "item_id"),
+        CheckConstraint("committed_qty >= 0", name="committed_nonnegative"),
+        CheckConstraint("released_qty >= 0", name="released_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("blanket_agreements.id", ondelete="CASCADE")
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    committed_qty: Mapped[float] = mapped_column(Float)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    released_qty: Mapped[float] = mapped_column(Float, default=0.0)
+
+    agreement: Mapped[AgreementRow] = relationship(back_populates="lines")
+
+
+class InventoryRow(Base):
+    __tablename__ = "inventory_balances"
+    __table_args__ = (
+        CheckConstraint("allocated >= 0", name="allocated_nonnegative"),
+        CheckConstraint("backordered >= 0", name="backordered_nonnegative"),
+    )
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    on_hand: Mapped[float] = mapped_column(Float, default=0.0)
+    allocated: Mapped[float] = mapped_column(Float, default=0.0)
+    backordered: Mapped[float] = mapped_column(Float, default=0.0)
+    as_of: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SignalRow(Base):
+    __tablename__ = "demand_signals"
+    __table_args__ = (
+        CheckConstraint("qty >= 0", name="qty_nonnegative"),
+        Index("ix_demand_signals_item_at", "item_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column()
+    qty: Mapped[float] = mapped_column(Float)
+    source: Mapped[SignalSource] = mapped_column(enum_column(SignalSource, "signal_source"))
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class DemandBucketRow(Base):
+    """Bucketed demand history: derived from signals (grain ``day``) or imported series."""
+
+    __tablename__ = "demand_buckets"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    grain: Mapped[Grain] = mapped_column(enum_column(Grain, "grain"), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    qty: Mapped[float] = mapped_column(Float)
+
+
+class PurchaseOrderRow(Base):
+    __tablename__ = "purchase_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("blanket_agreements.id"))
+    status: Mapped[PurchaseOrderStatus] = mapped_column(
+        enum_column(PurchaseOrderStatus, "po_status")
+    )
+    order_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    lines: Mapped[list[PurchaseOrderLineRow]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by="PurchaseOrderLineRow.line_no",
+    )
+
+
+class PurchaseOrderLineRow(Base):
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("po_id", "line_no"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    qty: Mapped[float] = mapped_column(Float)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    need_date: Mapped[date | None] = mapped_column(Date)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    order: Mapped[PurchaseOrderRow] = relationship(back_populates="lines")
+
+
+class PurchaseOrderEventRow(Base):
+    """Audit trail: every change to a PO or one of its lines (who, when, what)."""
+
+    __tablename__ = "po_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    po_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True
+    )
+    line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_lines.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReceiptRow(Base):
+    __tablename__ = "receipts"
+    __table_args__ = (
+        CheckConstraint("qty_received >= 0", name="received_nonnegative"),
+        CheckConstraint(
+            "qty_rejected >= 0 AND qty_rejected <= qty_received", name="rejected_within_received"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    po_line_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_order_lines.id", ondelete="CASCADE"), index=True
+    )
+    received_on: Mapped[date] = mapped_column(Date)
+    qty_received: Mapped[float] = mapped_column(Float)
+    qty_rejected: Mapped[float] = mapped_column(Float, default=0.0)
+    inspection: Mapped[InspectionResult] = mapped_column(
+        enum_column(InspectionResult, "inspection_result")
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class RiskEventRow(Base):
+    __tablename__ = "risk_events"
+    __table_args__ = (
+        CheckConstraint("supplier_id IS NOT NULL OR region IS NOT NULL", name="supplier_or_region"),
+        CheckConstraint("expected_duration_days >= 0", name="duration_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    supplier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suppliers.id", ondelete="CASCADE"), index=True
+    )
+    region: Mapped[str | None] = mapped_column(String(64))
+    type: Mapped[RiskType] = mapped_column(enum_column(RiskType, "risk_type"))
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, "severity"))
+    start_date: Mapped[date] = mapped_column(Date)
+    expected_duration_days: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ImportRunRow(Base):
+    """One accepted import: what was loaded from which file (rejected files leave no row)."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file: Mapped[str] = mapped_column(String(1000))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    inserted: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
