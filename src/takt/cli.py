@@ -1,0 +1,263 @@
+"""Command line: ``takt <noun> <verb>``. Thin over the services; heavy imports inside
+commands so ``takt --help`` stays instant. A Takt error is one line on stderr and
+exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from takt import __version__
+from takt.errors import ImportValidationError, TaktError
+
+app = typer.Typer(
+    name="takt",
+    help="Takt: just-in-time procurement that stays safe. Signals in, purchase orders out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        "-d",
+        help="Database URL (default: TAKT_DATABASE_URL, else sqlite:///takt.db).",
+        show_default=False,
+    ),
+]
+OutputOption = Annotated[OutputFormat, typer.Option("--output", "-o", help="table or json.")]
+
+
+def _engine(url: str | None) -> Any:
+    from takt.config import get_settings
+    from takt.store.db import make_engine
+
+    return make_engine(url or get_settings().database_url)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"takt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Takt: just-in-time procurement that stays safe."""
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None) -> None:
+    """Create the schema or migrate it to the newest revision."""
+    from takt.store.db import current_revision, upgrade
+
+    engine = _engine(database)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    state = "already current" if before == after else f"{before or 'empty'} -> {after}"
+    out.print(f"[green]database ready[/] ({engine.url.render_as_string()}): {state}")
+
+
+@db_app.command("status")
+def db_status(database: DatabaseOption = None, output: OutputOption = OutputFormat.TABLE) -> None:
+    """Show the schema revision and how many rows each table holds."""
+    from takt.services.summary import table_counts
+    from takt.store.db import current_revision, head_revision
+
+    engine = _engine(database)
+    counts = table_counts(engine)
+    info = {"revision": current_revision(engine), "head": head_revision(), "tables": counts}
+    if output is OutputFormat.JSON:
+        out.print_json(json.dumps(info))
+        return
+    from takt.cli_render import counts_table
+
+    out.print(f"revision {info['revision']} (head {info['head']})")
+    out.print(counts_table(counts, title="Rows per table"))
+
+
+@app.command("import")
+def import_command(
+    kind: Annotated[str, typer.Argument(help="What the file holds, e.g. items, signals.")],
+    file: Annotated[Path, typer.Argument(help="CSV, TSV, Parquet or Excel file.")],
+    database: DatabaseOption = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: first).")] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column mapping COLUMN=HEADER, e.g. --map sku=series_id."),
+    ] = None,
+    period: Annotated[
+        Period, typer.Option(help="Bucket length of a demand-series file.")
+    ] = Period.DAY,
+    create_items: Annotated[
+        bool, typer.Option(help="demand-series: create unknown items instead of failing.")
+    ] = False,
+    category: Annotated[
+        str, typer.Option(help="Category of items created by --create-items.")
+    ] = "direct",
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Import one file (all of it or nothing). Kinds: items, suppliers, offers, agreements,
+    inventory, signals, demand-series, purchase-orders, receipts, risk-events."""
+    from takt.domain.enums import Category, Grain
+    from takt.services.imports import ImportOptions, import_file
+
+    mapping: dict[str, str] = {}
+    for entry in map_ or []:
+        target, sep, source = entry.partition("=")
+        if not sep or not target.strip() or not source.strip():
+            raise TaktError(f"--map {entry!r} is not COLUMN=HEADER")
+        mapping[target.strip()] = source.strip()
+    try:
+        new_category = Category(category.lower())
+    except ValueError:
+        raise TaktError(f"--category {category!r} is not one of direct, indirect, mro") from None
+    options = ImportOptions(
+        mapping=mapping,
+        grain=Grain(period.value),
+        create_items=create_items,
+        new_item_category=new_category,
+        actor="cli",
+    )
+    with err.status(f"importing {file} ..."):
+        result = import_file(
+            _engine(database), kind, file, encoding=encoding, sheet=sheet, options=options
+        )
+    if output is OutputFormat.JSON:
+        out.print_json(json.dumps(result.__dict__))
+        return
+    out.print(
+        f"[green]{result.kind}[/]: {result.rows} row(s) from {result.file}: "
+        f"{result.inserted} new, {result.updated} updated, {result.unchanged} unchanged"
+    )
+    for note in result.notes:
+        out.print(f"  {note}")
+    if result.ignored_columns:
+        out.print(f"  [yellow]ignored column(s):[/] {', '.join(result.ignored_columns)}")
+
+
+@app.command("demo-data")
+def demo_data(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the files to.")] = Path(
+        "demo-data"
+    ),
+    items: Annotated[int, typer.Option(min=1, max=2_000_000, help="Number of items.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 42,
+    file_format: Annotated[FileFormat, typer.Option("--format", help="csv or parquet.")] = (
+        FileFormat.CSV
+    ),
+    grain: Annotated[
+        Period, typer.Option(help="Bucket length of the demand-series history.")
+    ] = Period.DAY,
+    signals: Annotated[
+        bool, typer.Option(help="Also write every demand day as a signal (large).")
+    ] = False,
+    chunk_items: Annotated[int, typer.Option(min=100, help="Items generated per chunk.")] = 10_000,
+) -> None:
+    """Write a realistic, seeded demo data set as import files (streamed: bounded memory)."""
+    from takt.services.demo import write_demo_files
+
+    written = write_demo_files(
+        out_dir,
+        items=items,
+        seed=seed,
+        file_format=file_format.value,
+        grain=grain.value,
+        with_signals=signals,
+        chunk_items=chunk_items,
+        console=err,
+    )
+    from takt.cli_render import counts_table
+
+    out.print(counts_table(written, title=f"Rows written to {out_dir}"))
+
+
+@app.command("demo")
+def demo(
+    database: Annotated[
+        Path, typer.Option("--database", "-d", help="SQLite file to (re)create.")
+    ] = Path("takt-demo.db"),
+    items: Annotated[int, typer.Option(min=1, max=50_000, help="Number of items.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+) -> None:
+    """Build a fresh embedded database from the demo generator and summarise it."""
+    from takt.cli_render import counts_table, findings_table
+    from takt.services.demo import build_demo_database
+
+    report = build_demo_database(database, items=items, seed=seed, console=err)
+    out.print(counts_table(report.loaded, title=f"Loaded into {database}"))
+    out.print(findings_table(report.findings))
+    out.print(
+        f"[green]demo database ready[/]: {database} "
+        f"({report.seconds:.1f} s). Try: takt db status -d sqlite:///{database}"
+    )
+
+
+@app.command("check")
+def check(database: DatabaseOption = None, output: OutputOption = OutputFormat.TABLE) -> None:
+    """Data-quality findings on the database (missing sources, overdue POs, ...)."""
+    from takt.services.quality import find_issues
+    from takt.store.db import require_current, transaction
+
+    engine = _engine(database)
+    require_current(engine)
+    with transaction(engine) as session:
+        findings = find_issues(session)
+    if output is OutputFormat.JSON:
+        out.print_json(json.dumps([f.__dict__ for f in findings], default=str))
+        return
+    from takt.cli_render import findings_table
+
+    out.print(findings_table(findings))
+
+
+def main() -> None:
+    """Console entry point: Takt errors become one line and exit code 1."""
+    try:
+        app()
+    except ImportValidationError as exc:
+        err.print(f"[red]error:[/] import rejected, {exc.total} problem(s):", highlight=False)
+        err.print(exc.report(), highlight=False, markup=False)
+        sys.exit(1)
+    except TaktError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]")
+        sys.exit(130)

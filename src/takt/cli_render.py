@@ -1,0 +1,36 @@
+"""Rich renderings shared by CLI commands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.table import Table
+
+from takt.services.quality import Finding
+
+_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def counts_table(counts: Mapping[str, int], *, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    return table
+
+
+def findings_table(findings: Sequence[Finding]) -> Table:
+    table = Table(title="Data-quality findings", title_justify="left")
+    table.add_column("severity")
+    table.add_column("finding")
+    table.add_column("count", justify="right")
+    table.add_column("examples")
+    for f in findings:
+        style = _STYLE.get(f.severity, "")
+        table.add_row(
+            f"[{style}]{f.severity}[/]", f.message, f"{f.count:,}", ", ".join(f.examples[:4])
+        )
+    if not findings:
+        table.add_row("[green]ok[/]", "no findings", "0", "")
+    return table

@@ -1,0 +1,1 @@
+"""Services: orchestration over the store (transactions, progress); no web framework imports."""
