@@ -36,7 +36,10 @@ def pg_server_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text("select 1"))
     except Exception as exc:  # any connection failure means: skip, with the reason
-        pytest.skip(f"PostgreSQL not reachable at {admin_url.render_as_string()}: {exc}")
+        reason = f"PostgreSQL not reachable at {admin_url.render_as_string()}: {exc}"
+        if os.environ.get("TAKT_REQUIRE_POSTGRES"):
+            pytest.fail(reason + " (TAKT_REQUIRE_POSTGRES is set)")
+        pytest.skip(reason)
     name = f"takt_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -26,8 +26,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):

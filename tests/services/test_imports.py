@@ -69,7 +69,8 @@ def test_imported_values_are_stored_as_given(engine: Engine) -> None:
     load_examples(engine)
     with engine.connect() as conn:
         offer = conn.execute(
-            select(OfferRow).join(ItemRow, ItemRow.id == OfferRow.item_id)
+            select(OfferRow)
+            .join(ItemRow, ItemRow.id == OfferRow.item_id)
             .where(ItemRow.sku == "P-100", OfferRow.role == "primary")
         ).one()
         assert offer.moq == 1000 and offer.pack_multiple == 500
@@ -79,39 +80,56 @@ def test_imported_values_are_stored_as_given(engine: Engine) -> None:
             {"min_qty": 1000.0, "unit_price": "0.08"},
             {"min_qty": 10000.0, "unit_price": "0.07"},
         ]
-        line = conn.execute(select(AgreementLineRow).where(AgreementLineRow.item_id == offer.item_id)).one()
+        line = conn.execute(
+            select(AgreementLineRow).where(AgreementLineRow.item_id == offer.item_id)
+        ).one()
         assert (line.committed_qty, line.released_qty) == (400000, 310000)
         receipt = conn.execute(select(ReceiptRow).where(ReceiptRow.number == "GR-0002")).one()
         assert receipt.inspection == InspectionResult.PARTIAL and receipt.qty_rejected == 6
-        inv = conn.execute(select(InventoryRow.on_hand, InventoryRow.backordered)
-                           .join(ItemRow).where(ItemRow.sku == "P-300")).one()
+        inv = conn.execute(
+            select(InventoryRow.on_hand, InventoryRow.backordered)
+            .join(ItemRow)
+            .where(ItemRow.sku == "P-300")
+        ).one()
         assert tuple(inv) == (3, 1)
-        events = conn.execute(select(PurchaseOrderEventRow.action, PurchaseOrderEventRow.to_status)).all()
+        events = conn.execute(
+            select(PurchaseOrderEventRow.action, PurchaseOrderEventRow.to_status)
+        ).all()
         assert len(events) == 3 and {e.action for e in events} == {"imported"}
 
 
 def test_signals_add_to_daily_buckets_once(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine, until="signals")
-    path = write(tmp_path / "s.csv", (
-        "sku,location,timestamp,qty,source\n"
-        "P-100,PLANT-1,2026-11-02T07:00:00Z,10,production\n"
-        "P-100,PLANT-1,2026-11-02T23:30:00-02:00,5,kanban\n"  # 01:30 UTC on the 3rd
-        "P-100,PLANT-1,2026-11-02T07:00:00Z,10,production\n"  # identical event, second one
-    ))
+    path = write(
+        tmp_path / "s.csv",
+        (
+            "sku,location,timestamp,qty,source\n"
+            "P-100,PLANT-1,2026-11-02T07:00:00Z,10,production\n"
+            "P-100,PLANT-1,2026-11-02T23:30:00-02:00,5,kanban\n"  # 01:30 UTC on the 3rd
+            "P-100,PLANT-1,2026-11-02T07:00:00Z,10,production\n"  # identical event, second one
+        ),
+    )
     result = import_file(engine, "signals", path)
     assert result.inserted == 3  # keys derived from content and occurrence
     again = import_file(engine, "signals", path)
     assert (again.inserted, again.unchanged) == (0, 3)
     with engine.connect() as conn:
-        buckets = dict(conn.execute(
-            select(DemandBucketRow.period_start, DemandBucketRow.qty)
-            .where(DemandBucketRow.grain == Grain.DAY)).tuples().all())
+        buckets = dict(
+            conn.execute(
+                select(DemandBucketRow.period_start, DemandBucketRow.qty).where(
+                    DemandBucketRow.grain == Grain.DAY
+                )
+            )
+            .tuples()
+            .all()
+        )
     assert {str(k): v for k, v in buckets.items()} == {"2026-11-02": 20.0, "2026-11-03": 5.0}
 
 
 def test_columns_match_case_insensitively_and_by_alias(engine: Engine, tmp_path: Path) -> None:
-    path = write(tmp_path / "items.csv",
-                 " SKU ,Plant,Unit Cost,CATEGORY,Extra\nA-1,P1,1.5,Direct,x\n")
+    path = write(
+        tmp_path / "items.csv", " SKU ,Plant,Unit Cost,CATEGORY,Extra\nA-1,P1,1.5,Direct,x\n"
+    )
     result = import_file(engine, "items", path)
     assert result.inserted == 1 and result.ignored_columns == ["Extra"]
     with engine.connect() as conn:
@@ -128,7 +146,9 @@ def test_reimport_updates_changed_master_data(engine: Engine, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".xlsx", ".tsv"])
-def test_parquet_excel_and_tsv_files(engine: Engine, tmp_path: Path, examples: Path, suffix: str) -> None:
+def test_parquet_excel_and_tsv_files(
+    engine: Engine, tmp_path: Path, examples: Path, suffix: str
+) -> None:
     frame = pl.read_csv(examples / "items.csv", infer_schema=False)
     path = tmp_path / f"items{suffix}"
     if suffix == ".parquet":
@@ -142,7 +162,9 @@ def test_parquet_excel_and_tsv_files(engine: Engine, tmp_path: Path, examples: P
 
 def test_excel_errors_name_the_sheet_row(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "bad.xlsx"
-    pl.DataFrame({"sku": ["A", "B"], "unit_cost": ["1", "lots"], "category": ["direct"] * 2}).write_excel(path)
+    pl.DataFrame(
+        {"sku": ["A", "B"], "unit_cost": ["1", "lots"], "category": ["direct"] * 2}
+    ).write_excel(path)
     error = rejected(engine, "items", path)
     assert str(error.problems[0]) == f"{path}, row 3, column 'unit_cost': not a number: 'lots'"
 
@@ -188,17 +210,25 @@ def test_missing_required_column(engine: Engine, tmp_path: Path) -> None:
 
 def test_unknown_item_and_unknown_supplier(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine, until="offers")
-    path = write(tmp_path / "o.csv", (
-        "supplier,sku,location,lead_time_days,unit_price\n"
-        "S-FAST,P-100,PLANT-1,5,0.08\n"
-        "S-NOPE,P-101,PLANT-1,5,1\n"
-        "S-FAST,P-999,PLANT-1,5,1\n"
-    ))
+    path = write(
+        tmp_path / "o.csv",
+        (
+            "supplier,sku,location,lead_time_days,unit_price\n"
+            "S-FAST,P-100,PLANT-1,5,0.08\n"
+            "S-NOPE,P-101,PLANT-1,5,1\n"
+            "S-FAST,P-999,PLANT-1,5,1\n"
+        ),
+    )
     error = rejected(engine, "offers", path)
     messages = [str(p) for p in error.problems]
-    assert f"{path}, row 3, column 'supplier': unknown supplier 'S-NOPE' (import suppliers first)" in messages
-    assert (f"{path}, row 4, column 'sku': unknown item 'P-999' at location 'PLANT-1' "
-            "(import items first)") in messages
+    assert (
+        f"{path}, row 3, column 'supplier': unknown supplier 'S-NOPE' (import suppliers first)"
+        in messages
+    )
+    assert (
+        f"{path}, row 4, column 'sku': unknown item 'P-999' at location 'PLANT-1' "
+        "(import items first)"
+    ) in messages
 
 
 def test_negative_quantity(engine: Engine, tmp_path: Path) -> None:
@@ -217,11 +247,14 @@ def test_non_numeric_quantity(engine: Engine, tmp_path: Path) -> None:
 
 def test_unparseable_dates(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine, until="purchase-orders")
-    path = write(tmp_path / "po.csv", (
-        "po,supplier,line,sku,location,qty,unit_price,order_date\n"
-        "PO-9,S-FAST,1,P-100,PLANT-1,10,1,2026-02-31\n"
-        "PO-9,S-FAST,2,P-102,PLANT-1,10,1,yesterday\n"
-    ))
+    path = write(
+        tmp_path / "po.csv",
+        (
+            "po,supplier,line,sku,location,qty,unit_price,order_date\n"
+            "PO-9,S-FAST,1,P-100,PLANT-1,10,1,2026-02-31\n"
+            "PO-9,S-FAST,2,P-102,PLANT-1,10,1,yesterday\n"
+        ),
+    )
     error = rejected(engine, "purchase-orders", path)
     assert [str(p) for p in error.problems][:2] == [
         f"{path}, row 2, column 'order_date': not a date (use YYYY-MM-DD): '2026-02-31'",
@@ -252,7 +285,9 @@ def test_wrong_encoding_then_right_encoding(engine: Engine, tmp_path: Path) -> N
     path = tmp_path / "latin.csv"
     path.write_bytes("sku,description,unit_cost,category\nA,Schlüssel,1,direct\n".encode("latin-1"))
     error = rejected(engine, "items", path)
-    assert str(error.problems[0]).startswith(f"{path}, row 2: not valid utf-8 text at byte 41 (line 2)")
+    assert str(error.problems[0]).startswith(
+        f"{path}, row 2: not valid utf-8 text at byte 41 (line 2)"
+    )
     assert "--encoding" in str(error.problems[0])
     assert import_file(engine, "items", path, encoding="latin-1").inserted == 1
     with engine.connect() as conn:
@@ -274,7 +309,9 @@ def test_one_bad_row_at_the_end_writes_nothing(engine: Engine, tmp_path: Path) -
     assert count(engine, ItemRow) == 0
 
 
-def test_crash_while_writing_leaves_nothing(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_writing_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A failure after some rows were sent to the database rolls the whole file back."""
     load_examples(engine, until="purchase-orders")
     from takt.services import loaders_documents
@@ -289,95 +326,138 @@ def test_crash_while_writing_leaves_nothing(engine: Engine, tmp_path: Path, monk
     monkeypatch.setattr(loaders_documents, "insert_rows", crash_on_lines)
     before = snapshot(engine)
     with pytest.raises(RuntimeError, match="disk full"):
-        import_file(engine, "purchase-orders", Path(__file__).parents[2] / "examples" / "purchase-orders.csv")
+        import_file(
+            engine,
+            "purchase-orders",
+            Path(__file__).parents[2] / "examples" / "purchase-orders.csv",
+        )
     assert snapshot(engine) == before
 
 
-def test_signal_key_reused_for_another_event(engine: Engine, tmp_path: Path, examples: Path) -> None:
+def test_signal_key_reused_for_another_event(
+    engine: Engine, tmp_path: Path, examples: Path
+) -> None:
     load_examples(engine)
-    path = write(tmp_path / "s.csv", "key,sku,location,timestamp,qty,source\n"
-                 "WO-88121-10,P-100,PLANT-1,2026-11-02T07:15:00Z,999,production\n")
+    path = write(
+        tmp_path / "s.csv",
+        "key,sku,location,timestamp,qty,source\n"
+        "WO-88121-10,P-100,PLANT-1,2026-11-02T07:15:00Z,999,production\n",
+    )
     error = rejected(engine, "signals", path)
     assert "key 'WO-88121-10' is already stored for a different signal" in str(error.problems[0])
 
 
 def test_purchase_order_reimport_with_other_content(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine)
-    path = write(tmp_path / "po.csv", (
-        "po,supplier,line,sku,location,qty,unit_price,order_date\n"
-        "PO-26-0002,S-STEEL,1,P-101,PLANT-1,301,1.95,2026-10-25\n"
-    ))
+    path = write(
+        tmp_path / "po.csv",
+        (
+            "po,supplier,line,sku,location,qty,unit_price,order_date\n"
+            "PO-26-0002,S-STEEL,1,P-101,PLANT-1,301,1.95,2026-10-25\n"
+        ),
+    )
     error = rejected(engine, "purchase-orders", path)
     assert "PO 'PO-26-0002' is already stored with other content" in str(error.problems[0])
 
 
-def test_purchase_order_header_must_agree_and_agreement_supplier(engine: Engine, tmp_path: Path) -> None:
+def test_purchase_order_header_must_agree_and_agreement_supplier(
+    engine: Engine, tmp_path: Path
+) -> None:
     load_examples(engine, until="purchase-orders")
-    path = write(tmp_path / "po.csv", (
-        "po,supplier,line,sku,location,qty,unit_price,order_date,agreement\n"
-        "PO-9,S-STEEL,1,P-101,PLANT-1,10,1,2026-11-01,\n"
-        "PO-9,S-STEEL,2,P-101,PLANT-1,10,1,2026-11-02,\n"
-        "PO-8,S-STEEL,1,P-101,PLANT-1,10,1,2026-11-02,BA-2026-001\n"
-    ))
+    path = write(
+        tmp_path / "po.csv",
+        (
+            "po,supplier,line,sku,location,qty,unit_price,order_date,agreement\n"
+            "PO-9,S-STEEL,1,P-101,PLANT-1,10,1,2026-11-01,\n"
+            "PO-9,S-STEEL,2,P-101,PLANT-1,10,1,2026-11-02,\n"
+            "PO-8,S-STEEL,1,P-101,PLANT-1,10,1,2026-11-02,BA-2026-001\n"
+        ),
+    )
     error = rejected(engine, "purchase-orders", path)
     messages = [str(p) for p in error.problems]
-    assert (f"{path}, row 3, column 'order_date': datetime.date(2026, 11, 2) differs from "
-            "datetime.date(2026, 11, 1) in row 2 of the same po 'PO-9'") in messages
+    assert (
+        f"{path}, row 3, column 'order_date': datetime.date(2026, 11, 2) differs from "
+        "datetime.date(2026, 11, 1) in row 2 of the same po 'PO-9'"
+    ) in messages
     assert not any("BA-2026-001" in m for m in messages)  # reference checks run after row checks
-    fixed = write(tmp_path / "po2.csv", (
-        "po,supplier,line,sku,location,qty,unit_price,order_date,agreement\n"
-        "PO-8,S-STEEL,1,P-101,PLANT-1,10,1,2026-11-02,BA-2026-001\n"
-    ))
+    fixed = write(
+        tmp_path / "po2.csv",
+        (
+            "po,supplier,line,sku,location,qty,unit_price,order_date,agreement\n"
+            "PO-8,S-STEEL,1,P-101,PLANT-1,10,1,2026-11-02,BA-2026-001\n"
+        ),
+    )
     error = rejected(engine, "purchase-orders", fixed)
     assert "agreement 'BA-2026-001' belongs to another supplier than 'S-STEEL'" in str(error)
 
 
 def test_receipt_checks(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine, until="receipts")
-    path = write(tmp_path / "r.csv", (
-        "receipt,po,line,received_on,qty_received,qty_rejected,inspection\n"
-        "GR-9,PO-26-0002,1,2026-11-12,100,120,\n"
-        "GR-8,PO-26-0002,1,2026-11-12,100,5,accepted\n"
-        "GR-7,PO-26-0002,9,2026-11-12,100,0,\n"
-    ))
+    path = write(
+        tmp_path / "r.csv",
+        (
+            "receipt,po,line,received_on,qty_received,qty_rejected,inspection\n"
+            "GR-9,PO-26-0002,1,2026-11-12,100,120,\n"
+            "GR-8,PO-26-0002,1,2026-11-12,100,5,accepted\n"
+            "GR-7,PO-26-0002,9,2026-11-12,100,0,\n"
+        ),
+    )
     error = rejected(engine, "receipts", path)
     messages = [str(p) for p in error.problems]
     assert f"{path}, row 2, column 'qty_rejected': 120 rejected of 100" in messages
-    assert (f"{path}, row 3, column 'inspection': 'accepted' does not match 5 rejected of 100 "
-            "received (expected 'partial')") in messages
-    ok = write(tmp_path / "ok.csv", "receipt,po,line,received_on,qty_received\nGR-7,PO-26-0002,9,2026-11-12,100\n")
+    assert (
+        f"{path}, row 3, column 'inspection': 'accepted' does not match 5 rejected of 100 "
+        "received (expected 'partial')"
+    ) in messages
+    ok = write(
+        tmp_path / "ok.csv",
+        "receipt,po,line,received_on,qty_received\nGR-7,PO-26-0002,9,2026-11-12,100\n",
+    )
     error = rejected(engine, "receipts", ok)
     assert "unknown PO line 'PO-26-0002' line 9" in str(error)
 
 
 def test_agreement_header_and_dates(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine, until="agreements")
-    path = write(tmp_path / "a.csv", (
-        "agreement,supplier,start_date,end_date,sku,location,committed_qty,unit_price\n"
-        "BA-1,S-FAST,2026-01-01,2025-12-31,P-100,PLANT-1,10,1\n"
-        "BA-2,S-FAST,2026-01-01,2026-12-31,P-100,PLANT-1,10,1\n"
-        "BA-2,S-STEEL,2026-01-01,2026-12-31,P-101,PLANT-1,10,1\n"
-    ))
+    path = write(
+        tmp_path / "a.csv",
+        (
+            "agreement,supplier,start_date,end_date,sku,location,committed_qty,unit_price\n"
+            "BA-1,S-FAST,2026-01-01,2025-12-31,P-100,PLANT-1,10,1\n"
+            "BA-2,S-FAST,2026-01-01,2026-12-31,P-100,PLANT-1,10,1\n"
+            "BA-2,S-STEEL,2026-01-01,2026-12-31,P-101,PLANT-1,10,1\n"
+        ),
+    )
     error = rejected(engine, "agreements", path)
     messages = [str(p) for p in error.problems]
     assert f"{path}, row 2, column 'end_date': ends before it starts (2026-01-01)" in messages
-    assert (f"{path}, row 4, column 'supplier': 'S-STEEL' differs from 'S-FAST' in row 3 of the "
-            "same agreement 'BA-2'") in messages
+    assert (
+        f"{path}, row 4, column 'supplier': 'S-STEEL' differs from 'S-FAST' in row 3 of the "
+        "same agreement 'BA-2'"
+    ) in messages
 
 
 def test_risk_event_needs_supplier_or_region(engine: Engine, tmp_path: Path) -> None:
-    path = write(tmp_path / "r.csv", "event,type,severity,start_date,expected_duration_days\n"
-                 "R1,fire,high,2026-11-01,10\n")
+    path = write(
+        tmp_path / "r.csv",
+        "event,type,severity,start_date,expected_duration_days\nR1,fire,high,2026-11-01,10\n",
+    )
     error = rejected(engine, "risk-events", path)
-    assert str(error.problems[0]) == f"{path}, row 2, column 'supplier': give a supplier, a region or both"
+    assert (
+        str(error.problems[0])
+        == f"{path}, row 2, column 'supplier': give a supplier, a region or both"
+    )
 
 
 def test_bad_enum_weekday_and_price_breaks(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine, until="offers")
-    path = write(tmp_path / "o.csv", (
-        "supplier,sku,location,lead_time_days,unit_price,role,delivery_weekdays,price_breaks,allocation_share\n"
-        "S-FAST,P-100,PLANT-1,5.5,1,backup,Mon;Funday,100-4,1.5\n"
-    ))
+    path = write(
+        tmp_path / "o.csv",
+        (
+            "supplier,sku,location,lead_time_days,unit_price,role,delivery_weekdays,price_breaks,allocation_share\n"
+            "S-FAST,P-100,PLANT-1,5.5,1,backup,Mon;Funday,100-4,1.5\n"
+        ),
+    )
     error = rejected(engine, "offers", path)
     messages = {p.column: p.message for p in error.problems}
     assert messages["lead_time_days"] == "not a whole number: '5.5'"
@@ -401,11 +481,16 @@ def test_unknown_kind_and_unmigrated_database(engine: Engine, tmp_path: Path) ->
 
 def test_po_status_default_is_sent(engine: Engine, tmp_path: Path) -> None:
     load_examples(engine, until="purchase-orders")
-    path = write(tmp_path / "po.csv", "po,supplier,line,sku,location,qty,unit_price,order_date\n"
-                 "PO-1,S-FAST,1,P-100,PLANT-1,10,1,2026-11-01\n")
+    path = write(
+        tmp_path / "po.csv",
+        "po,supplier,line,sku,location,qty,unit_price,order_date\n"
+        "PO-1,S-FAST,1,P-100,PLANT-1,10,1,2026-11-01\n",
+    )
     import_file(engine, "purchase-orders", path)
     from takt.store.models import PurchaseOrderRow
 
     with engine.connect() as conn:
-        assert conn.execute(select(PurchaseOrderRow.status)).scalar_one() == PurchaseOrderStatus.SENT
+        assert (
+            conn.execute(select(PurchaseOrderRow.status)).scalar_one() == PurchaseOrderStatus.SENT
+        )
     assert count(engine, SignalRow) == 0

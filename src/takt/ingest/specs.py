@@ -7,6 +7,7 @@ spaces ignored; ``aliases`` are other names accepted for the same column.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -35,7 +36,7 @@ class Column:
     type: ColumnType
     required: bool = True
     default: object = None
-    enum: type[StrEnum] | None = None
+    enum: builtins.type[StrEnum] | None = None
     minimum: float | None = None
     exclusive_minimum: bool = False
     maximum: float | None = None

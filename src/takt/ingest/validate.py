@@ -155,7 +155,9 @@ def _convert(raw: pl.Series, text: pl.DataFrame, col: Column, problems: Problems
         if col.max_length is not None:
             long = text.filter(pl.col("raw").str.len_chars() > col.max_length)
             problems.add_rows(
-                long, name, lambda r: f"longer than {col.max_length} characters: {r['raw'][:40]!r}"
+                long,
+                name,
+                lambda r: f"longer than {col.max_length} characters: {str(r['raw'])[:40]!r}",
             )
         return result
     if t in ("int", "float", "money"):

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from takt.config import get_settings
@@ -111,7 +111,7 @@ def upsert(
     result: ImportResult,
 ) -> None:
     """Insert new rows, update changed ones (matched on ``key``), count unchanged."""
-    table = model.__table__
+    table = cast(Table, model.__table__)
     pk = [c.name for c in table.primary_key.columns]
     fields = list(records[0]) if records else []
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -144,7 +144,7 @@ def upsert(
 
 def insert_rows(session: Session, model: type[Base], records: Sequence[dict[str, Any]]) -> None:
     for part in chunks(records, get_settings().import_batch_rows):
-        session.execute(model.__table__.insert(), list(part))
+        session.execute(cast(Table, model.__table__).insert(), list(part))
 
 
 def to_records(frame: pl.DataFrame, columns: Mapping[str, str]) -> list[dict[str, Any]]:

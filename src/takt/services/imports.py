@@ -197,9 +197,6 @@ def _check_header_consistency(
     frame: pl.DataFrame, group: str, columns: Sequence[str], problems: Problems
 ) -> None:
     """Rows of one document (agreement, PO) must repeat the same header values."""
-    first = frame.group_by(group).agg(
-        pl.col(ROW).min().alias("__first"), *[pl.col(c).first().alias(f"__h_{c}") for c in columns]
-    )
     ordered = (
         frame.sort(ROW)
         .group_by(group, maintain_order=True)
@@ -208,18 +205,20 @@ def _check_header_consistency(
             pl.col(ROW).first().alias("__first"),
         )
     )
-    del first
     joined = frame.join(ordered, on=group, how="left")
     for c in columns:
         differs = joined.filter(~pl.col(c).eq_missing(pl.col(f"__h_{c}")))
-        problems.add_rows(
-            differs,
-            c,
-            lambda r, c=c: (
-                f"{r[c]!r} differs from {r[f'__h_{c}']!r} in row {r['__first']} "
-                f"of the same {group} {r[group]!r}"
-            ),
+        problems.add_rows(differs, c, _header_message(c, group))
+
+
+def _header_message(column: str, group: str) -> Callable[[dict[str, object]], str]:
+    def message(r: dict[str, object]) -> str:
+        return (
+            f"{r[column]!r} differs from {r[f'__h_{column}']!r} in row {r['__first']} "
+            f"of the same {group} {r[group]!r}"
         )
+
+    return message
 
 
 _ROW_CHECKS: dict[str, Callable[[pl.DataFrame, Problems, ImportOptions], pl.DataFrame]] = {
@@ -244,3 +243,5 @@ _LOADERS: dict[str, Loader] = {
     "purchase-orders": docs.load_purchase_orders,
     "receipts": docs.load_receipts,
 }
+
+__all__ = ["ImportOptions", "ImportResult", "import_file", "import_frame"]

@@ -201,8 +201,9 @@ def load_purchase_orders(
 ) -> None:
     f = attach_suppliers(session, attach_items(session, f, p), p)
     agreements = pl.DataFrame(
-        session.execute(select(AgreementRow.number, AgreementRow.id, AgreementRow.supplier_id))
-        .all(),
+        session.execute(
+            select(AgreementRow.number, AgreementRow.id, AgreementRow.supplier_id)
+        ).all(),
         schema={"agreement": pl.Utf8, "agreement_id": pl.Int64, "agreement_supplier": pl.Int64},
         orient="row",
     )
@@ -280,10 +281,10 @@ def load_purchase_orders(
     )
     ids: dict[str, int] = {}
     for part in chunks(headers["po"].to_list(), IN_BATCH):
-        query = select(PurchaseOrderRow.number, PurchaseOrderRow.id).where(
+        id_query = select(PurchaseOrderRow.number, PurchaseOrderRow.id).where(
             PurchaseOrderRow.number.in_(part)
         )
-        ids.update(session.execute(query).all())
+        ids.update((number, po_id) for number, po_id in session.execute(id_query))
     f = f.with_columns(pl.col("po").replace_strict(ids, return_dtype=pl.Int64).alias("po_id"))
     insert_rows(
         session,
@@ -330,8 +331,7 @@ def load_receipts(
             select(PurchaseOrderRow.number, PurchaseOrderLineRow.line_no, PurchaseOrderLineRow.id)
             .join(PurchaseOrderLineRow, PurchaseOrderLineRow.po_id == PurchaseOrderRow.id)
             .where(PurchaseOrderRow.number.in_(f["po"].unique().to_list()))
-        )
-        .all(),
+        ).all(),
         schema={"po": pl.Utf8, "line": pl.Int64, "po_line_id": pl.Int64},
         orient="row",
     )

@@ -133,8 +133,7 @@ def load_agreements(
             select(AgreementRow.number, AgreementRow.id).where(
                 AgreementRow.number.in_(headers["agreement"].to_list())
             )
-        )
-        .all()
+        ).all()
     )
     f = f.with_columns(pl.col("agreement").replace_strict(ids, return_dtype=pl.Int64).alias("aid"))
     upsert(

@@ -1,0 +1,96 @@
+"""The command line, through Typer's runner: exit codes, output, and no tracebacks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from takt.cli import app, main
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_main(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
+    """Run the real entry point (which turns Takt errors into one line and exit 1)."""
+    monkeypatch.setattr("sys.argv", ["takt", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), captured.out, captured.err
+
+
+def commands() -> list[str]:
+    names = [c.name or "" for c in app.registered_commands]
+    names += [
+        f"{g.name} {c.name}"
+        for g in app.registered_groups
+        for c in g.typer_instance.registered_commands
+    ]
+    return sorted(names)
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name in commands():
+        code, out, _ = run(*name.split(), "--help")
+        assert code == 0, name
+        assert len(out.strip()) > 40, name
+        assert f"takt {name}" in readme, f"'takt {name}' missing from README.md"
+
+
+def test_import_then_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    assert run("db", "upgrade", "-d", url)[0] == 0
+    code, out, _ = run("import", "items", str(ROOT / "examples" / "items.csv"), "-d", url)
+    assert code == 0
+    assert re.search(r"items.*6 row\(s\).*6 new, 0 updated, 0 unchanged", out.replace("\n", " "))
+    code, out, _ = run("db", "status", "-d", url, "--output", "json")
+    assert code == 0 and '"items": 6' in out
+
+
+def test_rejected_import_is_one_report_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    run("db", "upgrade", "-d", url)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,unit_cost,category\nA,lots,direct\n")
+    code, out, err = run_main(capsys, monkeypatch, "import", "items", str(bad), "-d", url)
+    assert code == 1
+    assert "import rejected, 1 problem(s)" in err
+    assert f"{bad}, row 2, column 'unit_cost': not a number: 'lots'" in err
+    assert "Nothing from this file was written." in err
+    assert "Traceback" not in err + out
+
+
+def test_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = str(ROOT / "examples" / "items.csv")
+    code, _, err = run_main(
+        capsys, monkeypatch, "import", "items", items, "-d", f"sqlite:///{tmp_path / 'x.db'}"
+    )
+    assert code == 1 and "takt db upgrade" in err and "Traceback" not in err
+    code, _, err = run_main(capsys, monkeypatch, "db", "upgrade", "-d", "mysql://x/y")
+    assert code == 1 and err.strip().startswith("error: unsupported database 'mysql'")
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = run_main(capsys, monkeypatch, "import", "items", "x.csv", "--map", "nonsense")
+    assert code == 1 and "--map 'nonsense' is not COLUMN=HEADER" in err
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("takt 0.")
