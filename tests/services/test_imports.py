@@ -119,9 +119,7 @@ def test_signals_add_to_daily_buckets_once(engine: Engine, tmp_path: Path) -> No
                 select(DemandBucketRow.period_start, DemandBucketRow.qty).where(
                     DemandBucketRow.grain == Grain.DAY
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     assert {str(k): v for k, v in buckets.items()} == {"2026-11-02": 20.0, "2026-11-03": 5.0}
 

@@ -33,7 +33,7 @@ takt import demand-series FILE --period day|week|month [--create-items]
 
 
 def _column_row(col: Column) -> str:
-    kind = col.type
+    kind: str = col.type
     if col.enum is not None:
         kind = " / ".join(m.value for m in col.enum)
     rules = []
