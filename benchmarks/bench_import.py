@@ -11,6 +11,7 @@ measured in the same run on the first 10,000 rows. Prints medians of 3 runs.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -26,7 +27,10 @@ from takt.services.imports import ImportOptions, import_file
 from takt.store.db import make_engine, transaction, upgrade
 from takt.store.models import DemandBucketRow, ItemRow
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "carparts.csv"
+DATA = (
+    Path(os.environ.get("TAKT_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    / "carparts.csv"
+)
 BASELINE_ROWS = 10_000
 CREATED: list[str] = []  # PostgreSQL databases to drop at the end
 
