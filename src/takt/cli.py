@@ -223,10 +223,96 @@ def demo(
     report = build_demo_database(database, items=items, seed=seed, console=err)
     out.print(counts_table(report.loaded, title=f"Loaded into {database}"))
     out.print(findings_table(report.findings))
+    if report.forecast is not None:
+        from takt.cli_render import accuracy_table
+
+        fc = report.forecast
+        out.print(
+            accuracy_table(
+                fc.summary,
+                fc.overall,
+                title=(
+                    f"Forecast run {fc.run_id} (weekly, 13 weeks ahead): "
+                    "backtest accuracy by pattern"
+                ),
+            )
+        )
     out.print(
         f"[green]demo database ready[/]: {database} "
         f"({report.seconds:.1f} s). Try: takt db status -d sqlite:///{database}"
     )
+
+
+@app.command("forecast")
+def forecast(
+    database: DatabaseOption = None,
+    grain: Annotated[Period, typer.Option(help="Bucket length to forecast in.")] = Period.WEEK,
+    horizon: Annotated[int, typer.Option(min=1, help="Periods ahead.")] = 13,
+    as_of: Annotated[
+        str | None, typer.Option(help="Plan date YYYY-MM-DD (default: after the latest demand).")
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes for statsforecast.")] = 1,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Classify demand, backtest and forecast every item; store the run with its accuracy."""
+    from datetime import date
+
+    from takt.services.forecasting import run_forecast
+
+    try:
+        plan_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise TaktError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    with err.status("forecasting ..."):
+        result = run_forecast(
+            _engine(database), grain=grain.value, horizon=horizon, as_of=plan_date, n_jobs=jobs
+        )
+    if output is OutputFormat.JSON:
+        payload = {
+            "run": result.run_id,
+            "items": result.items,
+            "overall": result.overall,
+            "by_pattern": result.summary.to_dicts(),
+        }
+        out.print_json(json.dumps(payload, default=str))
+        return
+    from takt.cli_render import accuracy_table
+
+    out.print(
+        accuracy_table(
+            result.summary,
+            result.overall,
+            title=(
+                f"Forecast run {result.run_id}: {result.items} items, {grain.value}ly, "
+                f"{result.seconds:.1f} s — backtest accuracy by demand pattern"
+            ),
+        )
+    )
+
+
+class ExportKind(StrEnum):
+    FORECASTS = "forecasts"
+    ACCURACY = "accuracy"
+    CLASSIFICATIONS = "classifications"
+    LEAD_TIME_DEMAND = "lead-time-demand"
+
+
+@app.command("export")
+def export(
+    what: Annotated[ExportKind, typer.Argument(help="Which result table.")],
+    out_file: Annotated[Path, typer.Option("--out", help="CSV or Parquet file to write.")],
+    run: Annotated[int | None, typer.Option(help="Run id (default: the latest).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Export a result table of a run (with sku and location) to CSV or Parquet."""
+    from takt.services.forecasting import export_run
+
+    frame = export_run(_engine(database), what.value, run)
+    if out_file.suffix.lower() in (".parquet", ".pq"):
+        frame.write_parquet(out_file)
+    else:
+        frame.write_csv(out_file)
+    out.print(f"[green]{what.value}[/]: {frame.height:,} rows -> {out_file}")
 
 
 @app.command("check")

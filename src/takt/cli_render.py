@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich.table import Table
 
@@ -33,4 +34,28 @@ def findings_table(findings: Sequence[Finding]) -> Table:
         )
     if not findings:
         table.add_row("[green]ok[/]", "no findings", "0", "")
+    return table
+
+
+def accuracy_table(summary: Any, overall: dict[str, Any], *, title: str) -> Table:
+    """Backtest accuracy per demand pattern, then the whole portfolio."""
+    table = Table(title=title, title_justify="left")
+    for name in ("pattern", "items", "RMSSE", "MASE", "bias", "WAPE", "LTD error"):
+        table.add_column(name, justify="left" if name == "pattern" else "right")
+
+    def fmt(v: Any, pct: bool = False) -> str:
+        if v is None or v != v:
+            return "-"
+        return f"{v:+.1%}" if pct else f"{v:.3f}"
+
+    for row in [*summary.iter_rows(named=True), {"pattern": "[b]all[/]", **overall}]:
+        table.add_row(
+            str(row["pattern"]),
+            f"{row['items']:,}",
+            fmt(row["rmsse"]),
+            fmt(row["mase"]),
+            fmt(row["bias"], True),
+            fmt(row["wape"]),
+            fmt(row["ltd_error"]),
+        )
     return table

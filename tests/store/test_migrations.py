@@ -37,6 +37,11 @@ EXPECTED_TABLES = {
     "receipts",
     "risk_events",
     "import_runs",
+    "plan_runs",
+    "item_classifications",
+    "forecasts",
+    "forecast_accuracy",
+    "lead_time_demand",
 }
 
 

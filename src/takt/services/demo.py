@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from takt.ingest.specs import LOAD_ORDER
+from takt.services.forecasting import ForecastRunResult, run_forecast
 from takt.services.imports import ImportOptions, import_frame
 from takt.services.quality import Finding, find_issues
 from takt.store.db import make_engine, transaction, upgrade
@@ -25,6 +26,7 @@ class DemoReport:
     loaded: dict[str, int]
     findings: list[Finding]
     seconds: float
+    forecast: ForecastRunResult | None = None
 
 
 @contextmanager
@@ -59,7 +61,7 @@ def build_demo_database(
     kinds = [k for k in LOAD_ORDER if k != "demand-series"]
     loaded: dict[str, int] = {}
     with _progress(console) as progress:
-        task = progress.add_task("generating demo data", total=len(kinds) + 2)
+        task = progress.add_task("generating demo data", total=len(kinds) + 3)
         upgrade(engine)
         frames = generate(DemoConfig(items=items, seed=seed))
         progress.advance(task)
@@ -78,8 +80,11 @@ def build_demo_database(
         with transaction(engine) as session:
             findings = find_issues(session)
         progress.advance(task)
+        progress.update(task, description="forecasting (weekly, with backtest)")
+        forecast = run_forecast(engine, grain="week", horizon=13, actor="demo")
+        progress.advance(task)
     engine.dispose()
-    return DemoReport(path, loaded, findings, time.perf_counter() - started)
+    return DemoReport(path, loaded, findings, time.perf_counter() - started, forecast)
 
 
 def write_demo_files(

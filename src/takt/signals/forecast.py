@@ -158,7 +158,7 @@ class DemandForecaster:
         pieces = []
         for model, group in routes.partition_by("model", as_dict=True).items():
             ids = group["item"]
-            frame = panel.frame.filter(pl.col("unique_id").is_in(ids))
+            frame = panel.frame.filter(pl.col("unique_id").is_in(ids.implode()))
             if model[0] == "zero":
                 cv = self._zero_cv(frame, w, h)
             else:
@@ -301,7 +301,7 @@ class DemandForecaster:
         pieces = []
         cls = self.classification_
         for model, group in cls.partition_by("model", as_dict=True).items():
-            frame = self.panel_.frame.filter(pl.col("unique_id").is_in(group["item"]))
+            frame = self.panel_.frame.filter(pl.col("unique_id").is_in(group["item"].implode()))
             if model[0] == "zero":
                 out = self._zero_forecast(group["item"], h)
             else:

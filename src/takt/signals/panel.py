@@ -61,13 +61,13 @@ class Panel:
         index = np.repeat(starts, kept) + (
             np.arange(kept.sum()) - np.repeat(np.cumsum(kept) - kept, kept)
         )
-        frame = self.frame.with_row_index("_r").filter(pl.col("_r").is_in(index)).drop("_r")
+        frame = self.frame[index]
         return Panel(
             items=self.items[keep],
             values=self.values[index],
             indptr=np.concatenate([[0], np.cumsum(kept)]).astype(np.int64),
             first_period=self.first_period[keep],
-            last_period=frame["ds"].max(),  # type: ignore[arg-type]
+            last_period=frame["ds"].max(),
             grain=self.grain,
             frame=frame,
         )

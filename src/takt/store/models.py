@@ -340,3 +340,96 @@ class ImportRunRow(Base):
     updated: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class PlanRunRow(Base):
+    """One run of an engine over the store (forecast now; plan and simulate later):
+    its inputs, parameters and seed, so results can be reproduced and compared."""
+
+    __tablename__ = "plan_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed
+    as_of: Mapped[date] = mapped_column(Date)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class ItemClassificationRow(Base):
+    __tablename__ = "item_classifications"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    pattern: Mapped[str] = mapped_column(String(16))
+    adi: Mapped[float | None] = mapped_column(Float)
+    cv2: Mapped[float] = mapped_column(Float)
+    abc: Mapped[str] = mapped_column(String(1))
+    xyz: Mapped[str] = mapped_column(String(1))
+    seasonal: Mapped[bool] = mapped_column(Boolean)
+    review: Mapped[bool] = mapped_column(Boolean)
+    model: Mapped[str] = mapped_column(String(32))
+    mean_demand: Mapped[float] = mapped_column(Float)
+    annual_value: Mapped[float] = mapped_column(Float)
+
+
+class ForecastRow(Base):
+    __tablename__ = "forecasts"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    qty: Mapped[float] = mapped_column(Float)
+
+
+class ForecastAccuracyRow(Base):
+    __tablename__ = "forecast_accuracy"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    pattern: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(32))
+    origins: Mapped[int] = mapped_column(Integer)
+    rmsse: Mapped[float | None] = mapped_column(Float)
+    mase: Mapped[float | None] = mapped_column(Float)
+    bias: Mapped[float | None] = mapped_column(Float)
+    wape: Mapped[float | None] = mapped_column(Float)
+    ltd_error: Mapped[float | None] = mapped_column(Float)
+    actual: Mapped[float] = mapped_column(Float)
+    forecast: Mapped[float] = mapped_column(Float)
+
+
+class LeadTimeDemandRow(Base):
+    """Distribution of demand over the item's lead time (from backtest residuals)."""
+
+    __tablename__ = "lead_time_demand"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    lead_time_periods: Mapped[float] = mapped_column(Float)
+    mean: Mapped[float] = mapped_column(Float)
+    q50: Mapped[float] = mapped_column(Float)
+    q80: Mapped[float] = mapped_column(Float)
+    q90: Mapped[float] = mapped_column(Float)
+    q95: Mapped[float] = mapped_column(Float)
+    q99: Mapped[float] = mapped_column(Float)
