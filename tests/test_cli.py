@@ -94,3 +94,28 @@ def test_errors_are_one_line(
 def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0 and out.startswith("takt 0.")
+
+
+def test_forecast_runs_and_export(tmp_path: Path) -> None:
+    from takt.services.demo import build_demo_database
+
+    db = tmp_path / "demo.db"
+    report = build_demo_database(db, items=30, seed=5)
+    assert report.forecast is not None and report.forecast.items == 30
+    url = f"sqlite:///{db}"
+    code, out, _ = run("forecast", "-d", url, "--grain", "month", "--horizon", "3", "-o", "json")
+    assert code == 0 and '"items": 30' in out
+    code, out, _ = run("runs", "-d", url, "-o", "json")
+    assert code == 0 and out.count('"status": "succeeded"') == 2
+    target = tmp_path / "fc.csv"
+    code, out, _ = run("export", "forecasts", "--out", str(target), "-d", url)
+    assert code == 0
+    import polars as pl
+
+    exported = pl.read_csv(target)
+    assert exported.height == 30 * 3 and set(exported.columns) == {
+        "sku",
+        "location",
+        "period_start",
+        "qty",
+    }

@@ -5,6 +5,7 @@ exit code 1, never a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -290,6 +291,42 @@ def forecast(
     )
 
 
+@app.command("runs")
+def runs(
+    database: DatabaseOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many runs.")] = 20,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Recent runs with their headline accuracy, newest first (accuracy over time)."""
+    from rich.table import Table
+
+    from takt.services.forecasting import list_runs
+
+    rows = list_runs(_engine(database), limit)
+    if output is OutputFormat.JSON:
+        out.print_json(json.dumps(rows, default=str))
+        return
+    table = Table(title="Runs", title_justify="left")
+    for name in ("run", "kind", "status", "as of", "grain", "items", "RMSSE", "bias", "LTD error"):
+        table.add_column(name, no_wrap=True)
+    for r in rows:
+        num = [f"{r[k]:.3f}" if isinstance(r[k], float) else "-" for k in ("rmsse", "ltd_error")]
+        bias = f"{r['bias']:+.1%}" if isinstance(r["bias"], float) else "-"
+        status = r["status"] if not r["error"] else f"{r['status']}: {r['error'][:40]}"
+        table.add_row(
+            str(r["run"]),
+            r["kind"],
+            status,
+            r["as_of"],
+            str(r["grain"] or "-"),
+            str(r["items"] or "-"),
+            num[0],
+            bias,
+            num[1],
+        )
+    out.print(table)
+
+
 class ExportKind(StrEnum):
     FORECASTS = "forecasts"
     ACCURACY = "accuracy"
@@ -347,3 +384,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]")
         sys.exit(130)
+    except Exception as exc:  # a bug of ours: still one line, the traceback on request
+        if os.environ.get("TAKT_DEBUG"):
+            raise
+        err.print(
+            f"[red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(set TAKT_DEBUG=1 to see the traceback; please report it)",
+            highlight=False,
+        )
+        sys.exit(2)

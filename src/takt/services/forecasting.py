@@ -309,3 +309,28 @@ def export_run(engine: Engine, what: str, run_id: int | None = None) -> pl.DataF
     return pl.DataFrame(
         [tuple(r) for r in rows], schema=["sku", "location", *columns], orient="row"
     )
+
+
+def list_runs(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest runs, newest first, with their headline accuracy (accuracy over time)."""
+    require_current(engine)
+    with transaction(engine) as session:
+        rows = session.scalars(select(PlanRunRow).order_by(PlanRunRow.id.desc()).limit(limit)).all()
+    runs = []
+    for run in rows:
+        overall = (run.summary or {}).get("overall", {})
+        runs.append(
+            {
+                "run": run.id,
+                "kind": run.kind,
+                "status": run.status,
+                "as_of": str(run.as_of),
+                "grain": run.parameters.get("grain"),
+                "items": (run.summary or {}).get("items"),
+                "rmsse": overall.get("rmsse"),
+                "bias": overall.get("bias"),
+                "ltd_error": overall.get("ltd_error"),
+                "error": run.error,
+            }
+        )
+    return runs
