@@ -27,6 +27,18 @@ from takt.store.models import (
     PlanRunRow,
 )
 
+ACCURACY_COLUMNS = (
+    "pattern",
+    "model",
+    "origins",
+    "rmsse",
+    "mase",
+    "bias",
+    "wape",
+    "ltd_error",
+    "actual",
+    "forecast",
+)
 DAYS_PER_PERIOD = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 BATCH = 20_000
 
@@ -199,20 +211,7 @@ def _store(
         "mean_demand",
         "annual_value",
     )
-    acc = fc.accuracy_.select(
-        run,
-        item_id,
-        "pattern",
-        "model",
-        "origins",
-        "rmsse",
-        "mase",
-        "bias",
-        "wape",
-        "ltd_error",
-        "actual",
-        "forecast",
-    )
+    acc = fc.accuracy_.select(run, item_id, *ACCURACY_COLUMNS)
     fcs = forecasts.select(
         run, item_id, pl.col("period").alias("period_start"), pl.col("forecast").alias("qty")
     )
@@ -253,21 +252,7 @@ def latest_run_id(engine: Engine, kind: str = "forecast") -> int:
 
 EXPORTS = {
     "forecasts": (ForecastRow, ["period_start", "qty"]),
-    "accuracy": (
-        ForecastAccuracyRow,
-        [
-            "pattern",
-            "model",
-            "origins",
-            "rmsse",
-            "mase",
-            "bias",
-            "wape",
-            "ltd_error",
-            "actual",
-            "forecast",
-        ],
-    ),
+    "accuracy": (ForecastAccuracyRow, list(ACCURACY_COLUMNS)),
     "classifications": (
         ItemClassificationRow,
         [
