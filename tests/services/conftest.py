@@ -30,7 +30,11 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     state = {}
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            cols = [c for c in table.columns if c.name not in ("created_at", "received_at", "at")]
+            cols = [
+                c
+                for c in table.columns
+                if c.name not in ("created_at", "updated_at", "received_at", "at")
+            ]
             rows = conn.execute(select(*cols)).all()
             state[table.name] = sorted(tuple(map(str, r)) for r in rows)
     return state
