@@ -119,3 +119,17 @@ def test_forecast_runs_and_export(tmp_path: Path) -> None:
         "period_start",
         "qty",
     }
+
+
+def test_scorecard_and_supplier_exports(tmp_path: Path) -> None:
+    from takt.services.demo import build_demo_database
+
+    db = tmp_path / "demo.db"
+    build_demo_database(db, items=60, seed=8)
+    url = f"sqlite:///{db}"
+    code, out, _ = run("scorecard", "-d", url, "-o", "json")
+    assert code == 0 and '"scorecards"' in out and '"score"' in out
+    for what in ("scorecards", "lead-times"):
+        target = tmp_path / f"{what}.parquet"
+        code, _, _ = run("export", what, "--out", str(target), "-d", url)
+        assert code == 0 and target.stat().st_size > 0

@@ -291,6 +291,52 @@ def forecast(
     )
 
 
+@app.command("scorecard")
+def scorecard(
+    database: DatabaseOption = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Date YYYY-MM-DD (default: after the latest receipt).")
+    ] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Supplier scorecards, lead-time statistics, drift and predictions; stored as a run."""
+    from datetime import date
+
+    from takt.services.supplier_signals import run_supplier_signals
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise TaktError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    with err.status("scoring suppliers ..."):
+        result = run_supplier_signals(_engine(database), as_of=day)
+    if output is OutputFormat.JSON:
+        payload = {
+            "run": result.run_id,
+            "predictor": result.evaluation,
+            "scorecards": result.scorecard.drop_nulls("supplier").to_dicts(),
+        }
+        out.print_json(json.dumps(payload, default=str))
+        return
+    from takt.cli_render import scorecard_table
+
+    out.print(scorecard_table(result.scorecard, title=f"Supplier scorecards (run {result.run_id})"))
+    drifting = result.drift.filter(
+        (result.drift["level"] == "supplier") & result.drift["drift"].fill_null(False)
+    )
+    for row in drifting.iter_rows(named=True):
+        out.print(
+            f"[yellow]lead time drifting[/]: {row['supplier']} recent mean "
+            f"{row['mean_recent']:.1f} d vs {row['mean_history']:.1f} d (p={row['p_value']:.1g})"
+        )
+    if result.evaluation:
+        ratio = result.evaluation["ratio"]
+        out.print(
+            "lead-time prediction, pinball loss vs per-supplier empirical quantiles: "
+            + ", ".join(f"q{q:g} {r:.2f}x" for q, r in ratio.items())
+        )
+
+
 @app.command("runs")
 def runs(
     database: DatabaseOption = None,
@@ -332,6 +378,8 @@ class ExportKind(StrEnum):
     ACCURACY = "accuracy"
     CLASSIFICATIONS = "classifications"
     LEAD_TIME_DEMAND = "lead-time-demand"
+    SCORECARDS = "scorecards"
+    LEAD_TIMES = "lead-times"
 
 
 @app.command("export")
@@ -343,8 +391,12 @@ def export(
 ) -> None:
     """Export a result table of a run (with sku and location) to CSV or Parquet."""
     from takt.services.forecasting import export_run
+    from takt.services.supplier_signals import export_supplier_run
 
-    frame = export_run(_engine(database), what.value, run)
+    if what in (ExportKind.SCORECARDS, ExportKind.LEAD_TIMES):
+        frame = export_supplier_run(_engine(database), what.value, run)
+    else:
+        frame = export_run(_engine(database), what.value, run)
     if out_file.suffix.lower() in (".parquet", ".pq"):
         frame.write_parquet(out_file)
     else:

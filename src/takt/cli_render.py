@@ -59,3 +59,42 @@ def accuracy_table(summary: Any, overall: dict[str, Any], *, title: str) -> Tabl
             fmt(row["ltd_error"]),
         )
     return table
+
+
+def scorecard_table(scorecard: Any, *, title: str) -> Table:
+    """Suppliers ranked by score with the components a buyer discusses with them."""
+    table = Table(title=title, title_justify="left")
+    heads = (
+        "#",
+        "supplier",
+        "lines",
+        "OTIF %",
+        "on time %",
+        "in full %",
+        "LT mean d",
+        "LT CV",
+        "defect ppm",
+        "disruption d",
+        "score",
+    )
+    for name in heads:
+        table.add_column(name, justify="left" if name == "supplier" else "right", no_wrap=True)
+
+    def f(v: Any, spec: str) -> str:
+        return "-" if v is None or v != v else format(v, spec)
+
+    for r in scorecard.iter_rows(named=True):
+        table.add_row(
+            f(r["rank"], "d"),
+            str(r["supplier"]),
+            f(r["lines"], ","),
+            f(r["otif_pct"], ".1f"),
+            f(r["on_time_pct"], ".1f"),
+            f(r["in_full_pct"], ".1f"),
+            f(r["lead_time_mean"], ".1f"),
+            f(r["lead_time_cv"], ".2f"),
+            f(r["defect_ppm"], ",.0f"),
+            f(r["disruption_response_days"], ".0f"),
+            f(r["score"], ".1f"),
+        )
+    return table

@@ -25,7 +25,7 @@ from takt.store.models import (
 )
 
 
-def _frame(engine: Engine, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+def _frame(engine: Engine, query: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
     with engine.connect() as conn:
         rows = [tuple(getattr(v, "value", v) for v in r) for r in conn.execute(query)]
     return pl.DataFrame(rows, schema=schema, orient="row")

@@ -433,3 +433,82 @@ class LeadTimeDemandRow(Base):
     q90: Mapped[float] = mapped_column(Float)
     q95: Mapped[float] = mapped_column(Float)
     q99: Mapped[float] = mapped_column(Float)
+
+
+class LeadTimeStatRow(Base):
+    """Lead-time distribution per offer (supplier-item) with its fallback source, and the
+    predicted quantiles of an order placed on the run's date."""
+
+    __tablename__ = "lead_time_stats"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    supplier_id: Mapped[int] = mapped_column(
+        ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    quoted_lead_time_days: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))  # supplier_item | supplier | quoted
+    n: Mapped[int] = mapped_column(Integer)
+    mean: Mapped[float] = mapped_column(Float)
+    std: Mapped[float] = mapped_column(Float)
+    cv: Mapped[float] = mapped_column(Float)
+    q50: Mapped[float] = mapped_column(Float)
+    q90: Mapped[float] = mapped_column(Float)
+    q95: Mapped[float] = mapped_column(Float)
+    share_late: Mapped[float | None] = mapped_column(Float)
+    predicted_q50: Mapped[float | None] = mapped_column(Float)
+    predicted_q90: Mapped[float | None] = mapped_column(Float)
+    predicted_source: Mapped[str | None] = mapped_column(String(16))
+
+
+class LeadTimeDriftRow(Base):
+    """Recent lead times against the history before them, per supplier and supplier-item."""
+
+    __tablename__ = "lead_time_drift"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    n_history: Mapped[int] = mapped_column(Integer)
+    mean_history: Mapped[float | None] = mapped_column(Float)
+    n_recent: Mapped[int] = mapped_column(Integer)
+    mean_recent: Mapped[float | None] = mapped_column(Float)
+    shift_days: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    drift: Mapped[bool] = mapped_column(Boolean)
+
+
+class SupplierScorecardRow(Base):
+    __tablename__ = "supplier_scorecards"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    supplier_id: Mapped[int] = mapped_column(
+        ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True
+    )
+    lines: Mapped[int] = mapped_column(Integer)
+    on_time_pct: Mapped[float | None] = mapped_column(Float)
+    in_full_pct: Mapped[float | None] = mapped_column(Float)
+    otif_pct: Mapped[float | None] = mapped_column(Float)
+    open_past_due: Mapped[int] = mapped_column(Integer)
+    lead_time_mean: Mapped[float | None] = mapped_column(Float)
+    lead_time_std: Mapped[float | None] = mapped_column(Float)
+    lead_time_cv: Mapped[float | None] = mapped_column(Float)
+    defect_rate: Mapped[float | None] = mapped_column(Float)
+    defect_ppm: Mapped[float | None] = mapped_column(Float)
+    ack_latency_days: Mapped[float | None] = mapped_column(Float)
+    disruption_events: Mapped[int] = mapped_column(Integer)
+    disruption_response_days: Mapped[float | None] = mapped_column(Float)
+    otif_score: Mapped[float | None] = mapped_column(Float)
+    lead_time_score: Mapped[float | None] = mapped_column(Float)
+    quality_score: Mapped[float | None] = mapped_column(Float)
+    responsiveness_score: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int | None] = mapped_column(Integer)
