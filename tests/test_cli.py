@@ -129,6 +129,8 @@ def test_scorecard_and_supplier_exports(tmp_path: Path) -> None:
     url = f"sqlite:///{db}"
     code, out, _ = run("scorecard", "-d", url, "-o", "json")
     assert code == 0 and '"scorecards"' in out and '"score"' in out
+    code, out, _ = run("scorecard", "-d", url, "--trend", "S-001")
+    assert code == 0 and "S-001: monthly trend" in out
     for what in ("scorecards", "lead-times"):
         target = tmp_path / f"{what}.parquet"
         code, _, _ = run("export", what, "--out", str(target), "-d", url)

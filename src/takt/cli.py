@@ -297,6 +297,9 @@ def scorecard(
     as_of: Annotated[
         str | None, typer.Option(help="Date YYYY-MM-DD (default: after the latest receipt).")
     ] = None,
+    trend: Annotated[
+        str | None, typer.Option(help="Also show this supplier's monthly trend (code).")
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Supplier scorecards, lead-time statistics, drift and predictions; stored as a run."""
@@ -329,6 +332,24 @@ def scorecard(
             f"[yellow]lead time drifting[/]: {row['supplier']} recent mean "
             f"{row['mean_recent']:.1f} d vs {row['mean_history']:.1f} d (p={row['p_value']:.1g})"
         )
+    if trend:
+        from rich.table import Table
+
+        rows = result.trend.filter(result.trend["supplier"] == trend)
+        if rows.height == 0:
+            raise TaktError(f"no scorecard trend for supplier {trend!r}")
+        table = Table(title=f"{trend}: monthly trend", title_justify="left")
+        for name in ("month", "lines", "OTIF %", "defect rate", "LT mean d"):
+            table.add_column(name, justify="right")
+        for r in rows.iter_rows(named=True):
+            table.add_row(
+                str(r["period_start"]),
+                str(r["lines"]),
+                "-" if r["otif_pct"] is None else f"{r['otif_pct']:.1f}",
+                "-" if r["defect_rate"] is None else f"{r['defect_rate']:.2%}",
+                "-" if r["lead_time_mean"] is None else f"{r['lead_time_mean']:.1f}",
+            )
+        out.print(table)
     if result.evaluation:
         ratio = result.evaluation["ratio"]
         out.print(

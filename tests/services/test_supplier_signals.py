@@ -13,7 +13,12 @@ from takt.errors import InvalidInputError, TaktError
 from takt.services import supplier_signals
 from takt.services.imports import import_frame
 from takt.services.supplier_signals import export_supplier_run, run_supplier_signals
-from takt.store.models import LeadTimeStatRow, PlanRunRow, SupplierScorecardRow
+from takt.store.models import (
+    LeadTimeStatRow,
+    PlanRunRow,
+    SupplierScorecardRow,
+    SupplierTrendRow,
+)
 
 KINDS = ("items", "suppliers", "offers", "agreements", "purchase-orders", "receipts", "risk-events")
 
@@ -39,6 +44,7 @@ def test_supplier_run_is_stored(engine: Engine, frames: dict[str, pl.DataFrame])
     suppliers = frames["suppliers"].height
     assert count(engine, SupplierScorecardRow) == result.scorecard.height <= suppliers
     assert count(engine, LeadTimeStatRow) == frames["offers"].height
+    assert count(engine, SupplierTrendRow) == result.trend.height > suppliers  # months x suppliers
     cards = export_supplier_run(engine, "scorecards")
     assert cards["rank"].to_list() == sorted(cards["rank"].to_list())
     assert cards["score"].drop_nulls().is_between(0, 100).all()
@@ -73,6 +79,7 @@ def test_failed_supplier_run_leaves_nothing(
     with pytest.raises(TaktError, match="connection lost"):
         run_supplier_signals(engine)
     assert count(engine, LeadTimeStatRow) == 0 and count(engine, SupplierScorecardRow) == 0
+    assert count(engine, SupplierTrendRow) == 0
     with engine.connect() as conn:
         assert conn.execute(select(PlanRunRow.status)).scalar_one() == "failed"
 

@@ -42,6 +42,10 @@ EXPECTED_TABLES = {
     "forecasts",
     "forecast_accuracy",
     "lead_time_demand",
+    "lead_time_stats",
+    "lead_time_drift",
+    "supplier_scorecards",
+    "supplier_trends",
 }
 
 

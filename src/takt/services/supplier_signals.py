@@ -21,7 +21,7 @@ from takt.signals.leadtime import (
     lead_time_stats,
     line_outcomes,
 )
-from takt.signals.scorecard import ScorecardConfig, supplier_scorecard
+from takt.signals.scorecard import ScorecardConfig, scorecard_trend, supplier_scorecard
 from takt.store.db import require_current, transaction
 from takt.store.models import (
     ItemRow,
@@ -31,6 +31,7 @@ from takt.store.models import (
     ReceiptRow,
     SupplierRow,
     SupplierScorecardRow,
+    SupplierTrendRow,
 )
 
 BATCH = 20_000
@@ -76,6 +77,7 @@ LEAD_TIME_COLUMNS = (
 class SupplierRunResult:
     run_id: int
     scorecard: pl.DataFrame
+    trend: pl.DataFrame
     lead_times: pl.DataFrame
     drift: pl.DataFrame
     evaluation: dict[str, Any] | None
@@ -172,6 +174,7 @@ def run_supplier_signals(
         scorecard = supplier_scorecard(
             outcomes, config, as_of=as_of, risk_events=extract.risk_events(engine)
         )
+        trend = scorecard_trend(outcomes, config, as_of=as_of)
         predicted, evaluation = _predictions(outcomes, offers, as_of)
         if predicted.height:
             stats = stats.join(predicted, on=["supplier", "sku", "location"], how="left")
@@ -181,7 +184,7 @@ def run_supplier_signals(
                 pl.lit(None, pl.Float64).alias("predicted_q90"),
                 pl.lit(None, pl.Utf8).alias("predicted_source"),
             )
-        _store(engine, run_id, stats, drift, scorecard)
+        _store(engine, run_id, stats, drift, scorecard, trend)
     except Exception as exc:
         with transaction(engine) as session:
             session.execute(
@@ -208,7 +211,7 @@ def run_supplier_signals(
             .where(PlanRunRow.id == run_id)
             .values(status="succeeded", finished_at=datetime.now(UTC), summary=summary)
         )
-    return SupplierRunResult(run_id, scorecard, stats, drift, evaluation, seconds)
+    return SupplierRunResult(run_id, scorecard, trend, stats, drift, evaluation, seconds)
 
 
 def _jsonable(value: Any) -> Any:
@@ -224,7 +227,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _store(
-    engine: Engine, run_id: int, stats: pl.DataFrame, drift: pl.DataFrame, scorecard: pl.DataFrame
+    engine: Engine,
+    run_id: int,
+    stats: pl.DataFrame,
+    drift: pl.DataFrame,
+    scorecard: pl.DataFrame,
+    trend: pl.DataFrame,
 ) -> None:
     suppliers, items = _keys(engine)
     supplier_ids = pl.DataFrame(
@@ -262,11 +270,22 @@ def _store(
         )
     )
     sc = scorecard.join(supplier_ids, on="supplier").select(run, "supplier_id", *SCORECARD_COLUMNS)
+    tr = trend.join(supplier_ids, on="supplier").select(
+        run,
+        "supplier_id",
+        "period_start",
+        "period_end",
+        "lines",
+        "otif_pct",
+        "defect_rate",
+        "lead_time_mean",
+    )
     with transaction(engine) as session:
         for model, frame in (
             (LeadTimeStatRow, lt),
             (LeadTimeDriftRow, dr),
             (SupplierScorecardRow, sc),
+            (SupplierTrendRow, tr),
         ):
             for part in chunks(frame.fill_nan(None).to_dicts(), BATCH):
                 session.execute(model.__table__.insert(), list(part))  # type: ignore[attr-defined]

@@ -512,3 +512,22 @@ class SupplierScorecardRow(Base):
     responsiveness_score: Mapped[float | None] = mapped_column(Float)
     score: Mapped[float | None] = mapped_column(Float)
     rank: Mapped[int | None] = mapped_column(Integer)
+
+
+class SupplierTrendRow(Base):
+    """Scorecard KPIs per supplier over rolling windows (the trend a buyer reviews)."""
+
+    __tablename__ = "supplier_trends"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    supplier_id: Mapped[int] = mapped_column(
+        ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True
+    )
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date)
+    lines: Mapped[int] = mapped_column(Integer)
+    otif_pct: Mapped[float | None] = mapped_column(Float)
+    defect_rate: Mapped[float | None] = mapped_column(Float)
+    lead_time_mean: Mapped[float | None] = mapped_column(Float)

@@ -1,4 +1,4 @@
-"""supplier signals: lead-time statistics and drift, supplier scorecards per run
+"""supplier signals: lead-time statistics and drift, supplier scorecards and trends per run
 
 Revision ID: 0003
 Revises: 0002
@@ -131,9 +131,36 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", "supplier_id", name=op.f("pk_supplier_scorecards")),
     )
+    op.create_table(
+        "supplier_trends",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("otif_pct", sa.Float(), nullable=True),
+        sa.Column("defect_rate", sa.Float(), nullable=True),
+        sa.Column("lead_time_mean", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["plan_runs.id"],
+            name=op.f("fk_supplier_trends_run_id_plan_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"],
+            ["suppliers.id"],
+            name=op.f("fk_supplier_trends_supplier_id_suppliers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "run_id", "supplier_id", "period_start", name=op.f("pk_supplier_trends")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("supplier_trends")
     op.drop_table("supplier_scorecards")
     op.drop_table("lead_time_stats")
     with op.batch_alter_table("lead_time_drift", schema=None) as batch_op:
