@@ -135,3 +135,29 @@ def test_scorecard_and_supplier_exports(tmp_path: Path) -> None:
         target = tmp_path / f"{what}.parquet"
         code, _, _ = run("export", what, "--out", str(target), "-d", url)
         assert code == 0 and target.stat().st_size > 0
+
+
+def test_policy_commands(tmp_path: Path) -> None:
+    from takt.services.demo import build_demo_database
+
+    db = tmp_path / "demo.db"
+    build_demo_database(db, items=40, seed=9)
+    url = f"sqlite:///{db}"
+    assert run("scorecard", "-d", url)[0] == 0
+    code, out, _ = run("policy", "-d", url, "--limit", "5")
+    assert code == 0 and "Policy run" in out and "reason" in out
+    import polars as pl
+
+    first = tmp_path / "first.csv"
+    assert run("export", "policies", "--out", str(first), "-d", url)[0] == 0
+    row = pl.read_csv(first).row(0, named=True)
+    item = f"{row['sku']}@{row['location']}"
+    code, out, _ = run("policy", "set", item, "--strategy", "buffer", "--note", "launch", "-d", url)
+    assert code == 0, out
+    code, out, _ = run("policy", "-d", url, "-o", "json")
+    assert code == 0 and "buffer: override (launch)" in out
+    target = tmp_path / "policies.csv"
+    assert run("export", "policies", "--out", str(target), "-d", url)[0] == 0
+    assert "buffer: override (launch)" in target.read_text()
+    code, out, _ = run("policy", "clear", item, "-d", url)
+    assert code == 0 and "override removed" in out

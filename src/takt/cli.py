@@ -26,6 +26,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+policy_app = typer.Typer(
+    help="Segment items (jit / hybrid / buffer) and size their stocking parameters.",
+    invoke_without_command=True,
+)
+app.add_typer(policy_app, name="policy")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -358,6 +363,73 @@ def scorecard(
         )
 
 
+@policy_app.callback()
+def policy(
+    ctx: typer.Context,
+    database: DatabaseOption = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="Rule table (TOML); default: the packaged rules.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Items to list (0: only the summary).")] = 20,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Run the policy: strategy with reasons and parameters for every item (a stored run)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from takt.services.policy import run_policy
+
+    with err.status("segmenting and sizing ..."):
+        result = run_policy(_engine(database), rules=rules)
+    frame = result.policies
+    if output is OutputFormat.JSON:
+        out.print_json(
+            json.dumps(
+                {"run": result.run_id, "policies": frame.drop("item_id").to_dicts()}, default=str
+            )
+        )
+        return
+    from takt.cli_render import policy_table
+
+    counts = frame["strategy"].value_counts().sort("strategy")
+    out.print(
+        f"Policy run {result.run_id}: {frame.height:,} items, "
+        + ", ".join(f"{s} {n:,}" for s, n in counts.iter_rows())
+    )
+    if limit:
+        out.print(policy_table(frame.head(limit), title=f"First {min(limit, frame.height)} items"))
+
+
+@policy_app.command("set")
+def policy_set(
+    item: Annotated[str, typer.Argument(help="SKU@LOCATION (location defaults to MAIN).")],
+    strategy: Annotated[str, typer.Option(help="jit, hybrid or buffer.")],
+    note: Annotated[str, typer.Option(help="Why (shown as the item's reason).")] = "",
+    service_target: Annotated[
+        float | None, typer.Option(help="Cycle service level for this item, e.g. 0.99.")
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Override the rules for one item; the next policy run uses it."""
+    from takt.services.policy import set_override
+
+    set_override(
+        _engine(database), item, strategy=strategy, note=note, service_target=service_target
+    )
+    out.print(f"[green]{item}[/]: strategy {strategy} (override) — applies from the next run")
+
+
+@policy_app.command("clear")
+def policy_clear(
+    item: Annotated[str, typer.Argument(help="SKU@LOCATION.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Remove an item's override; the rules decide again."""
+    from takt.services.policy import clear_override
+
+    removed = clear_override(_engine(database), item)
+    out.print(f"{item}: " + ("override removed" if removed else "had no override"))
+
+
 @app.command("runs")
 def runs(
     database: DatabaseOption = None,
@@ -401,6 +473,7 @@ class ExportKind(StrEnum):
     LEAD_TIME_DEMAND = "lead-time-demand"
     SCORECARDS = "scorecards"
     LEAD_TIMES = "lead-times"
+    POLICIES = "policies"
 
 
 @app.command("export")
@@ -414,7 +487,11 @@ def export(
     from takt.services.forecasting import export_run
     from takt.services.supplier_signals import export_supplier_run
 
-    if what in (ExportKind.SCORECARDS, ExportKind.LEAD_TIMES):
+    if what is ExportKind.POLICIES:
+        from takt.services.policy import export_policies
+
+        frame = export_policies(_engine(database), run)
+    elif what in (ExportKind.SCORECARDS, ExportKind.LEAD_TIMES):
         frame = export_supplier_run(_engine(database), what.value, run)
     else:
         frame = export_run(_engine(database), what.value, run)

@@ -98,3 +98,41 @@ def scorecard_table(scorecard: Any, *, title: str) -> Table:
             f(r["score"], ".1f"),
         )
     return table
+
+
+def policy_table(policies: Any, *, title: str) -> Table:
+    """Items with their strategy, reason and the main parameters."""
+    table = Table(title=title, title_justify="left")
+    for name in (
+        "item",
+        "strategy",
+        "logic",
+        "SS",
+        "ROP",
+        "order qty",
+        "kanbans",
+        "reserve",
+        "reason",
+    ):
+        table.add_column(
+            name,
+            justify="right" if name in ("SS", "ROP", "order qty", "kanbans", "reserve") else "left",
+        )
+
+    def f(row: dict[str, Any], key: str) -> str:
+        v = row.get(key)
+        return "-" if v is None or v != v else f"{v:,.0f}"
+
+    for r in policies.iter_rows(named=True):
+        table.add_row(
+            str(r["item"]),
+            r["strategy"],
+            r["logic"],
+            f(r, "safety_stock"),
+            f(r, "reorder_point"),
+            f(r, "order_qty"),
+            f(r, "kanban_count"),
+            f(r, "contingency_reserve"),
+            r["reason"],
+        )
+    return table

@@ -531,3 +531,48 @@ class SupplierTrendRow(Base):
     otif_pct: Mapped[float | None] = mapped_column(Float)
     defect_rate: Mapped[float | None] = mapped_column(Float)
     lead_time_mean: Mapped[float | None] = mapped_column(Float)
+
+
+class PolicyOverrideRow(Base):
+    """A planner's decision for one item; it wins over the segmentation rules."""
+
+    __tablename__ = "policy_overrides"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    strategy: Mapped[str] = mapped_column(String(8))
+    logic: Mapped[str | None] = mapped_column(String(16))
+    service_target: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ItemPolicyRow(Base):
+    """Strategy, its reasons and the stocking parameters of one item in one policy run."""
+
+    __tablename__ = "item_policies"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    strategy: Mapped[str] = mapped_column(String(8))
+    logic: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    service_target: Mapped[float | None] = mapped_column(Float)
+    review_period_days: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str | None] = mapped_column(String(16))
+    safety_stock: Mapped[float | None] = mapped_column(Float)
+    reorder_point: Mapped[float | None] = mapped_column(Float)
+    order_up_to: Mapped[float | None] = mapped_column(Float)
+    order_qty: Mapped[float | None] = mapped_column(Float)
+    kanban_count: Mapped[int | None] = mapped_column(Integer)
+    container_qty: Mapped[float | None] = mapped_column(Float)
+    contingency_reserve: Mapped[float | None] = mapped_column(Float)
+    days_of_cover: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
