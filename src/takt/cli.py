@@ -243,9 +243,31 @@ def demo(
                 ),
             )
         )
+    if report.suppliers is not None:
+        from takt.cli_render import scorecard_table
+
+        sup = report.suppliers
+        out.print(
+            scorecard_table(
+                sup.scorecard.head(5),
+                title=(f"Supplier run {sup.run_id}: top 5 of {sup.scorecard.height} by score"),
+            )
+        )
+        out.print(scorecard_table(sup.scorecard.tail(3), title="... and the bottom 3"))
+    if report.policy is not None:
+        from takt.cli_render import policy_table
+
+        pol = report.policy.policies
+        counts = pol["strategy"].value_counts().sort("strategy")
+        out.print(
+            f"Policy run {report.policy.run_id}: "
+            + ", ".join(f"{s} {n:,}" for s, n in counts.iter_rows())
+        )
+        sample = pol.group_by("strategy", maintain_order=True).head(2)
+        out.print(policy_table(sample, title="Two items of each strategy"))
     out.print(
         f"[green]demo database ready[/]: {database} "
-        f"({report.seconds:.1f} s). Try: takt db status -d sqlite:///{database}"
+        f"({report.seconds:.1f} s). Try: takt policy -d sqlite:///{database}"
     )
 
 

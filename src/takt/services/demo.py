@@ -16,7 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from takt.ingest.specs import LOAD_ORDER
 from takt.services.forecasting import ForecastRunResult, run_forecast
 from takt.services.imports import ImportOptions, import_frame
+from takt.services.policy import PolicyRunResult, run_policy
 from takt.services.quality import Finding, find_issues
+from takt.services.supplier_signals import SupplierRunResult, run_supplier_signals
 from takt.store.db import make_engine, transaction, upgrade
 
 
@@ -27,6 +29,8 @@ class DemoReport:
     findings: list[Finding]
     seconds: float
     forecast: ForecastRunResult | None = None
+    suppliers: SupplierRunResult | None = None
+    policy: PolicyRunResult | None = None
 
 
 @contextmanager
@@ -61,7 +65,7 @@ def build_demo_database(
     kinds = [k for k in LOAD_ORDER if k != "demand-series"]
     loaded: dict[str, int] = {}
     with _progress(console) as progress:
-        task = progress.add_task("generating demo data", total=len(kinds) + 3)
+        task = progress.add_task("generating demo data", total=len(kinds) + 5)
         upgrade(engine)
         frames = generate(DemoConfig(items=items, seed=seed))
         progress.advance(task)
@@ -83,8 +87,15 @@ def build_demo_database(
         progress.update(task, description="forecasting (weekly, with backtest)")
         forecast = run_forecast(engine, grain="week", horizon=13, actor="demo")
         progress.advance(task)
+        progress.update(task, description="scoring suppliers, lead times")
+        suppliers = run_supplier_signals(engine, actor="demo")
+        progress.advance(task)
+        progress.update(task, description="segmenting and sizing policies")
+        policy = run_policy(engine, actor="demo")
+        progress.advance(task)
     engine.dispose()
-    return DemoReport(path, loaded, findings, time.perf_counter() - started, forecast)
+    seconds = time.perf_counter() - started
+    return DemoReport(path, loaded, findings, seconds, forecast, suppliers, policy)
 
 
 def write_demo_files(
