@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 
 from takt.domain.enums import Grain, OfferRole
-from takt.errors import InvalidInputError, TaktError
+from takt.errors import InvalidInputError
 from takt.services.import_support import chunks
+from takt.services.runs import finish_run, latest_run_id, recorded_run
 from takt.signals.forecast import DemandForecaster
 from takt.signals.panel import INTERVALS
 from takt.store.db import require_current, transaction
@@ -136,12 +137,7 @@ def run_forecast(
         "n_jobs": n_jobs,
         "actor": actor,
     }
-    with transaction(engine) as session:
-        run = PlanRunRow(kind="forecast", status="running", as_of=as_of, parameters=params, seed=0)
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    try:
+    with recorded_run(engine, kind="forecast", as_of=as_of, parameters=params) as run_id:
         forecaster = DemandForecaster(
             grain=grain,
             horizon=horizon,
@@ -156,39 +152,20 @@ def run_forecast(
         ltd = forecaster.lead_time_demand(known)
         forecasts = forecaster.predict()
         _store(engine, run_id, forecaster, forecasts, ltd)
-    except Exception as exc:
-        with transaction(engine) as session:
-            session.execute(
-                update(PlanRunRow)
-                .where(PlanRunRow.id == run_id)
-                .values(status="failed", error=str(exc)[:2000], finished_at=datetime.now(UTC))
-            )
-        if isinstance(exc, TaktError):
-            raise
-        raise TaktError(f"forecast run {run_id} failed: {exc}") from exc
     summary = forecaster.accuracy_summary("pattern")
     overall = forecaster.accuracy_summary(None).row(0, named=True)
     seconds = (datetime.now(UTC) - started).total_seconds()
-    with transaction(engine) as session:
-        session.execute(
-            update(PlanRunRow)
-            .where(PlanRunRow.id == run_id)
-            .values(
-                status="succeeded",
-                finished_at=datetime.now(UTC),
-                summary={
-                    "overall": _jsonable(overall),
-                    "by_pattern": [_jsonable(r) for r in summary.iter_rows(named=True)],
-                    "items": classification.height,
-                    "seconds": seconds,
-                },
-            )
-        )
+    finish_run(
+        engine,
+        run_id,
+        {
+            "overall": overall,
+            "by_pattern": summary.to_dicts(),
+            "items": classification.height,
+            "seconds": seconds,
+        },
+    )
     return ForecastRunResult(run_id, classification.height, summary, overall, seconds)
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
 
 
 def _store(
@@ -236,18 +213,6 @@ def _store(
             records = frame.fill_nan(None).to_dicts()
             for part in chunks(records, BATCH):
                 session.execute(model.__table__.insert(), list(part))  # type: ignore[attr-defined]
-
-
-def latest_run_id(engine: Engine, kind: str = "forecast") -> int:
-    with engine.connect() as conn:
-        run_id = conn.execute(
-            select(func.max(PlanRunRow.id)).where(
-                PlanRunRow.kind == kind, PlanRunRow.status == "succeeded"
-            )
-        ).scalar()
-    if run_id is None:
-        raise InvalidInputError(f"no successful {kind} run yet: run 'takt {kind}' first")
-    return int(run_id)
 
 
 EXPORTS = {

@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, select
 
 from takt.domain.entities import DEFAULT_LOCATION
-from takt.errors import InvalidInputError, NotFoundError, TaktError
+from takt.errors import InvalidInputError, NotFoundError
 from takt.policy.segment import STRATEGIES, load_rules, segment
-from takt.services.forecasting import DAYS_PER_PERIOD, latest_run_id
+from takt.services.forecasting import DAYS_PER_PERIOD
 from takt.services.import_support import chunks
+from takt.services.runs import finish_run, latest_run_id, recorded_run
 from takt.store.db import require_current, transaction
 from takt.store.models import (
     DemandBucketRow,
@@ -364,18 +365,8 @@ def run_policy(
     table = load_rules(rules)
     feats, as_of, days_per_period = assemble_features(engine)
     overrides = _overrides(engine)
-    with transaction(engine) as session:
-        run = PlanRunRow(
-            kind="policy",
-            status="running",
-            as_of=as_of,
-            parameters={"rules": table.source, "actor": actor},
-            seed=0,
-        )
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    try:
+    parameters = {"rules": table.source, "actor": actor}
+    with recorded_run(engine, kind="policy", as_of=as_of, parameters=parameters) as run_id:
         seg = segment(feats, table, overrides.select("item", "strategy", "logic", "note"))
         sized_in = feats.join(seg, on="item").join(
             overrides.select("item", pl.col("service_target")), on="item", how="left"
@@ -422,28 +413,9 @@ def run_policy(
         )
         policies = policies.join(feats.select("item", "item_id"), on="item")
         _store(engine, run_id, policies)
-    except Exception as exc:
-        with transaction(engine) as session:
-            session.execute(
-                update(PlanRunRow)
-                .where(PlanRunRow.id == run_id)
-                .values(status="failed", error=str(exc)[:2000], finished_at=datetime.now(UTC))
-            )
-        if isinstance(exc, TaktError):
-            raise
-        raise TaktError(f"policy run {run_id} failed: {exc}") from exc
     counts = dict(policies["strategy"].value_counts().iter_rows())
     seconds = (datetime.now(UTC) - started).total_seconds()
-    with transaction(engine) as session:
-        session.execute(
-            update(PlanRunRow)
-            .where(PlanRunRow.id == run_id)
-            .values(
-                status="succeeded",
-                finished_at=datetime.now(UTC),
-                summary={"items": policies.height, "strategies": counts, "seconds": seconds},
-            )
-        )
+    finish_run(engine, run_id, {"items": policies.height, "strategies": counts, "seconds": seconds})
     return PolicyRunResult(run_id, policies, seconds)
 
 

@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 
-from takt.errors import InvalidInputError, TaktError
+from takt.errors import InvalidInputError
 from takt.services import extract
 from takt.services.import_support import chunks
+from takt.services.runs import finish_run, latest_run_id, recorded_run
 from takt.signals.leadtime import (
     LeadTimePredictor,
     detect_drift,
@@ -27,7 +28,6 @@ from takt.store.models import (
     ItemRow,
     LeadTimeDriftRow,
     LeadTimeStatRow,
-    PlanRunRow,
     ReceiptRow,
     SupplierRow,
     SupplierScorecardRow,
@@ -160,14 +160,7 @@ def run_supplier_signals(
         "actor": actor,
         "config": {k: v for k, v in vars(config).items()},
     }
-    with transaction(engine) as session:
-        run = PlanRunRow(
-            kind="suppliers", status="running", as_of=as_of, parameters=_jsonable(params), seed=0
-        )
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    try:
+    with recorded_run(engine, kind="suppliers", as_of=as_of, parameters=params) as run_id:
         outcomes = line_outcomes(orders, receipts, as_of=as_of)
         stats = lead_time_stats(outcomes, offers)
         drift = detect_drift(outcomes, as_of=as_of)
@@ -185,16 +178,6 @@ def run_supplier_signals(
                 pl.lit(None, pl.Utf8).alias("predicted_source"),
             )
         _store(engine, run_id, stats, drift, scorecard, trend)
-    except Exception as exc:
-        with transaction(engine) as session:
-            session.execute(
-                update(PlanRunRow)
-                .where(PlanRunRow.id == run_id)
-                .values(status="failed", error=str(exc)[:2000], finished_at=datetime.now(UTC))
-            )
-        if isinstance(exc, TaktError):
-            raise
-        raise TaktError(f"supplier run {run_id} failed: {exc}") from exc
     seconds = (datetime.now(UTC) - started).total_seconds()
     summary = {
         "suppliers": scorecard.height,
@@ -202,28 +185,11 @@ def run_supplier_signals(
         "drifting_suppliers": drift.filter(
             (pl.col("level") == "supplier") & pl.col("drift")
         ).height,
-        "predictor": _jsonable(evaluation) if evaluation else None,
+        "predictor": evaluation,
         "seconds": seconds,
     }
-    with transaction(engine) as session:
-        session.execute(
-            update(PlanRunRow)
-            .where(PlanRunRow.id == run_id)
-            .values(status="succeeded", finished_at=datetime.now(UTC), summary=summary)
-        )
+    finish_run(engine, run_id, summary)
     return SupplierRunResult(run_id, scorecard, trend, stats, drift, evaluation, seconds)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
 
 
 def _store(
@@ -293,8 +259,6 @@ def _store(
 
 def export_supplier_run(engine: Engine, what: str, run_id: int | None = None) -> pl.DataFrame:
     """``scorecards`` or ``lead-times`` of a supplier run, with natural keys."""
-    from takt.services.forecasting import latest_run_id
-
     run_id = run_id or latest_run_id(engine, "suppliers")
     with engine.connect() as conn:
         if what == "scorecards":
