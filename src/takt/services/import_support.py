@@ -147,6 +147,16 @@ def insert_rows(session: Session, model: type[Base], records: Sequence[dict[str,
         session.execute(cast(Table, model.__table__).insert(), list(part))
 
 
+def insert_frame(
+    session: Session, model: type[Base], frame: pl.DataFrame, columns: Mapping[str, str]
+) -> None:
+    """Insert a large frame batch by batch, so only one batch at a time is Python objects."""
+    table = cast(Table, model.__table__)
+    selected = frame.select([pl.col(src).alias(dst) for dst, src in columns.items()])
+    for part in selected.iter_slices(get_settings().import_batch_rows):
+        session.execute(table.insert(), part.to_dicts())
+
+
 def to_records(frame: pl.DataFrame, columns: Mapping[str, str]) -> list[dict[str, Any]]:
     """Rows as dicts, renaming frame columns to table columns (``{table: frame}``)."""
     return frame.select([pl.col(src).alias(dst) for dst, src in columns.items()]).to_dicts()

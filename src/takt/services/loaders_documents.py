@@ -25,6 +25,7 @@ from takt.services.import_support import (
     attach_items,
     attach_suppliers,
     chunks,
+    insert_frame,
     insert_rows,
     item_table,
     money,
@@ -91,19 +92,11 @@ def load_signals(
             return
         r.unchanged += stored.height
         f = f.filter(~pl.col("key").is_in(list(existing)))
-    insert_rows(
+    insert_frame(
         session,
         SignalRow,
-        to_records(
-            f,
-            {
-                "key": "key",
-                "item_id": "item_id",
-                "at": "timestamp",
-                "qty": "qty",
-                "source": "source",
-            },
-        ),
+        f,
+        {"key": "key", "item_id": "item_id", "at": "timestamp", "qty": "qty", "source": "source"},
     )
     r.inserted += f.height
     daily = (
