@@ -496,6 +496,8 @@ class ExportKind(StrEnum):
     SCORECARDS = "scorecards"
     LEAD_TIMES = "lead-times"
     POLICIES = "policies"
+    PROPOSALS = "proposals"
+    PURCHASE_ORDERS = "purchase-orders"
 
 
 @app.command("export")
@@ -513,6 +515,14 @@ def export(
         from takt.services.policy import export_policies
 
         frame = export_policies(_engine(database), run)
+    elif what is ExportKind.PROPOSALS:
+        from takt.services.replenish import list_proposals
+
+        frame = list_proposals(_engine(database), status=None, run_id=run)
+    elif what is ExportKind.PURCHASE_ORDERS:
+        from takt.services.purchasing import purchase_order_lines
+
+        frame = purchase_order_lines(_engine(database))
     elif what in (ExportKind.SCORECARDS, ExportKind.LEAD_TIMES):
         frame = export_supplier_run(_engine(database), what.value, run)
     else:
@@ -540,6 +550,10 @@ def check(database: DatabaseOption = None, output: OutputOption = OutputFormat.T
     from takt.cli_render import findings_table
 
     out.print(findings_table(findings))
+
+
+# Replenishment commands (plan, proposals, po, receive, signal) live in their own module.
+from takt import cli_replenish  # noqa: E402, F401
 
 
 def main() -> None:

@@ -65,6 +65,8 @@ POLICY_COLUMNS = (
     "contingency_reserve",
     "days_of_cover",
     "note",
+    "demand_per_day",
+    "lead_time_days",
 )
 
 
@@ -411,7 +413,16 @@ def run_policy(
             on="item",
             how="left",
         )
-        policies = policies.join(feats.select("item", "item_id"), on="item")
+        # The plan projects the position with the same demand and lead time.
+        policies = policies.join(
+            feats.select(
+                "item",
+                "item_id",
+                pl.col("demand_mean").alias("demand_per_day"),
+                pl.col("lead_time_mean_days").alias("lead_time_days"),
+            ),
+            on="item",
+        )
         _store(engine, run_id, policies)
     counts = dict(policies["strategy"].value_counts().iter_rows())
     seconds = (datetime.now(UTC) - started).total_seconds()

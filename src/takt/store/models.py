@@ -259,6 +259,14 @@ class PurchaseOrderLineRow(Base):
     need_date: Mapped[date | None] = mapped_column(Date)
     promised_date: Mapped[date | None] = mapped_column(Date)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The supplier's acknowledgement (855/ORDRSP or the portal) and ship notice (856/DESADV).
+    confirmed_qty: Mapped[float | None] = mapped_column(Float)
+    confirmed_date: Mapped[date | None] = mapped_column(Date)
+    shipped_qty: Mapped[float | None] = mapped_column(Float)
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    # Why the line exists, in words and fields (copied from its proposal).
+    reason: Mapped[str | None] = mapped_column(Text)
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     order: Mapped[PurchaseOrderRow] = relationship(back_populates="lines")
 
@@ -576,3 +584,60 @@ class ItemPolicyRow(Base):
     contingency_reserve: Mapped[float | None] = mapped_column(Float)
     days_of_cover: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    # What the parameters were sized from (the plan projects with the same numbers).
+    demand_per_day: Mapped[float | None] = mapped_column(Float)
+    lead_time_days: Mapped[float | None] = mapped_column(Float)
+
+
+class ProposalRow(Base):
+    """A replenishment proposal: an order to place, or a change to an open PO line
+    (expedite, push out, cancel), with its reason in words and fields."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint("qty >= 0", name="qty_nonnegative"),
+        Index("ix_proposals_status_item", "status", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    plan_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="SET NULL"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # order | expedite | push_out | cancel
+    source: Mapped[str] = mapped_column(String(16))  # plan | trigger | receipt
+    status: Mapped[str] = mapped_column(String(16))  # open | approved | rejected | superseded
+    qty: Mapped[float] = mapped_column(Float)
+    need_date: Mapped[date | None] = mapped_column(Date)
+    order_date: Mapped[date | None] = mapped_column(Date)
+    delivery_date: Mapped[date | None] = mapped_column(Date)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    unit_price: Mapped[Decimal | None] = mapped_column(Money)
+    value: Mapped[Decimal | None] = mapped_column(Money)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("blanket_agreements.id"))
+    # For an order: the PO line it became; for a reschedule: the open line it changes.
+    po_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_lines.id", ondelete="SET NULL"), index=True
+    )
+    new_date: Mapped[date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(8))  # auto | queue
+    reason: Mapped[str] = mapped_column(Text, default="")
+    approval_reason: Mapped[str | None] = mapped_column(Text)
+    warning: Mapped[str | None] = mapped_column(Text)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    signal_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class RunLockRow(Base):
+    """A named lock held by one process (one plan run at a time per database)."""
+
+    __tablename__ = "run_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column()

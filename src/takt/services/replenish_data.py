@@ -1,0 +1,327 @@
+"""What the plan run and the pull trigger read from the store, as polars frames.
+
+The same queries serve both: the plan reads every item, the trigger one item inside its
+own transaction (after it has locked the item's inventory row), so they can never
+disagree on what the position or the policy is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from takt.domain.enums import PurchaseOrderStatus, Severity
+from takt.store.models import (
+    AgreementLineRow,
+    AgreementRow,
+    InventoryRow,
+    ItemPolicyRow,
+    ItemRow,
+    LeadTimeStatRow,
+    OfferRow,
+    PlanRunRow,
+    ProposalRow,
+    PurchaseOrderLineRow,
+    PurchaseOrderRow,
+    ReceiptRow,
+    RiskEventRow,
+    SupplierRow,
+)
+
+OPEN_STATUSES = [s for s in PurchaseOrderStatus if s.is_open]
+# Risk events at these severities move volume away from a supplier while they last.
+AT_RISK_SEVERITIES = [Severity.HIGH, Severity.CRITICAL]
+# Lead-time quantile an order date is reckoned with, by strategy: JIT and hybrid items
+# carry little buffer, so their orders go out early enough for the slow (90 %) case;
+# buffer items hold safety stock for the lead-time spread and order on the median.
+LEAD_TIME_QUANTILE = {"jit": "q90", "hybrid": "q90", "buffer": "q50"}
+
+
+def frame(session: Session, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
+    rows = session.execute(query).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def _only(query: Any, column: Any, item_ids: Sequence[int] | None) -> Any:
+    return query if item_ids is None else query.where(column.in_(list(item_ids)))
+
+
+def latest_run(session: Session, kind: str) -> int | None:
+    run_id = session.execute(
+        select(func.max(PlanRunRow.id)).where(
+            PlanRunRow.kind == kind, PlanRunRow.status == "succeeded"
+        )
+    ).scalar()
+    return None if run_id is None else int(run_id)
+
+
+def open_lines(session: Session, item_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """Open PO lines (PO approved … partially received, line not cancelled) with what is
+    still to come: ``open_qty`` = ordered − delivered (rejected units count as delivered:
+    they left the pipeline), and the date they are expected."""
+    delivered = (
+        select(
+            ReceiptRow.po_line_id.label("line_id"),
+            func.sum(ReceiptRow.qty_received).label("delivered"),
+            func.sum(ReceiptRow.qty_rejected).label("rejected"),
+        )
+        .group_by(ReceiptRow.po_line_id)
+        .subquery()
+    )
+    L, P = PurchaseOrderLineRow, PurchaseOrderRow
+    query = (
+        select(
+            L.id,
+            L.po_id,
+            P.number,
+            L.line_no,
+            P.supplier_id,
+            P.status,
+            L.item_id,
+            L.qty,
+            func.coalesce(delivered.c.delivered, 0.0),
+            L.unit_price,
+            func.coalesce(L.expected_date, L.confirmed_date, L.promised_date, L.need_date),
+            L.shipped_qty,
+        )
+        .join(P, P.id == L.po_id)
+        .outerjoin(delivered, delivered.c.line_id == L.id)
+        .where(P.status.in_(OPEN_STATUSES), L.cancelled.is_(False))
+    )
+    lines = frame(
+        session,
+        _only(query, L.item_id, item_ids),
+        {
+            "line_id": pl.Int64,
+            "po_id": pl.Int64,
+            "po": pl.Utf8,
+            "line_no": pl.Int64,
+            "supplier_id": pl.Int64,
+            "status": pl.Utf8,
+            "item_id": pl.Int64,
+            "qty": pl.Float64,
+            "delivered": pl.Float64,
+            "unit_price": pl.Float64,
+            "due_date": pl.Date,
+            "shipped_qty": pl.Float64,
+        },
+    )
+    return lines.with_columns(
+        (pl.col("qty") - pl.col("delivered")).clip(lower_bound=0.0).alias("open_qty"),
+        (
+            (pl.col("status") == PurchaseOrderStatus.SHIPPED.value)
+            | pl.col("shipped_qty").is_not_null()
+        ).alias("shipped"),
+    ).filter(pl.col("open_qty") > 0)
+
+
+def positions(session: Session, item_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """The inventory position's parts per item: on hand, on order, backorders, allocated,
+    and the quantity of open (not yet decided) order proposals."""
+    stock = frame(
+        session,
+        _only(
+            select(
+                ItemRow.id,
+                func.coalesce(InventoryRow.on_hand, 0.0),
+                func.coalesce(InventoryRow.backordered, 0.0),
+                func.coalesce(InventoryRow.allocated, 0.0),
+            ).outerjoin(InventoryRow, InventoryRow.item_id == ItemRow.id),
+            ItemRow.id,
+            item_ids,
+        ),
+        {
+            "item_id": pl.Int64,
+            "on_hand": pl.Float64,
+            "backordered": pl.Float64,
+            "allocated": pl.Float64,
+        },
+    )
+    on_order = (
+        open_lines(session, item_ids)
+        .group_by("item_id")
+        .agg(pl.col("open_qty").sum().alias("on_order"))
+    )
+    proposed = frame(
+        session,
+        _only(
+            select(ProposalRow.item_id, func.sum(ProposalRow.qty))
+            .where(ProposalRow.status == "open", ProposalRow.kind == "order")
+            .group_by(ProposalRow.item_id),
+            ProposalRow.item_id,
+            item_ids,
+        ),
+        {"item_id": pl.Int64, "proposed": pl.Float64},
+    )
+    return (
+        stock.join(on_order, on="item_id", how="left")
+        .join(proposed, on="item_id", how="left")
+        .with_columns(pl.col("on_order", "proposed").fill_null(0.0))
+    )
+
+
+POLICY_FIELDS = {
+    "strategy": pl.Utf8,
+    "logic": pl.Utf8,
+    "rule": pl.Utf8,
+    "reason": pl.Utf8,
+    "safety_stock": pl.Float64,
+    "reorder_point": pl.Float64,
+    "order_up_to": pl.Float64,
+    "order_qty": pl.Float64,
+    "container_qty": pl.Float64,
+    "review_period_days": pl.Float64,
+    "demand_per_day": pl.Float64,
+    "lead_time_days": pl.Float64,
+}
+
+
+def policies(session: Session, run_id: int, item_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """The policy of every item in a policy run, with the item's master data."""
+    P = ItemPolicyRow
+    query = (
+        select(
+            P.item_id,
+            ItemRow.sku,
+            ItemRow.location,
+            ItemRow.category,
+            ItemRow.criticality,
+            *[P.__table__.c[c] for c in POLICY_FIELDS],
+        )
+        .join(ItemRow, ItemRow.id == P.item_id)
+        .where(P.run_id == run_id)
+    )
+    schema = {
+        "item_id": pl.Int64,
+        "sku": pl.Utf8,
+        "location": pl.Utf8,
+        "category": pl.Utf8,
+        "criticality": pl.Utf8,
+        **POLICY_FIELDS,
+    }
+    out = frame(session, _only(query, P.item_id, item_ids), schema)
+    return out.with_columns((pl.col("sku") + "@" + pl.col("location")).alias("item"))
+
+
+def offers(session: Session, as_of: date, item_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """Every offer of the items with what sourcing weighs: the supplier blocked or at
+    risk on ``as_of``, lead-time quantiles (measured, else quoted) and the open blanket
+    agreement line (the one with the most left when there are several)."""
+    Of, S = OfferRow, SupplierRow
+    base = frame(
+        session,
+        _only(
+            select(
+                Of.item_id,
+                Of.supplier_id,
+                S.code,
+                S.region,
+                Of.role,
+                Of.allocation_share,
+                Of.moq,
+                Of.pack_multiple,
+                Of.unit_price,
+                Of.delivery_weekdays,
+                Of.quoted_lead_time_days,
+                S.blocked,
+            ).join(S, S.id == Of.supplier_id),
+            Of.item_id,
+            item_ids,
+        ),
+        {
+            "item_id": pl.Int64,
+            "supplier_id": pl.Int64,
+            "supplier": pl.Utf8,
+            "region": pl.Utf8,
+            "role": pl.Utf8,
+            "allocation_share": pl.Float64,
+            "moq": pl.Float64,
+            "pack_multiple": pl.Float64,
+            "unit_price": pl.Float64,
+            "delivery_weekdays": pl.Int64,
+            "quoted": pl.Float64,
+            "supplier_blocked": pl.Boolean,
+        },
+    )
+    run_id = latest_run(session, "suppliers")
+    stats = frame(
+        session,
+        _only(
+            select(
+                LeadTimeStatRow.item_id,
+                LeadTimeStatRow.supplier_id,
+                func.coalesce(LeadTimeStatRow.predicted_q50, LeadTimeStatRow.q50),
+                func.coalesce(LeadTimeStatRow.predicted_q90, LeadTimeStatRow.q90),
+            ).where(LeadTimeStatRow.run_id == (run_id or -1)),
+            LeadTimeStatRow.item_id,
+            item_ids,
+        ),
+        {"item_id": pl.Int64, "supplier_id": pl.Int64, "lt_q50": pl.Float64, "lt_q90": pl.Float64},
+    )
+    R = RiskEventRow
+    risks = frame(
+        session,
+        select(R.supplier_id, R.region, R.start_date, R.expected_duration_days).where(
+            R.severity.in_(AT_RISK_SEVERITIES), R.start_date <= as_of
+        ),
+        {"supplier_id": pl.Int64, "region": pl.Utf8, "start": pl.Date, "days": pl.Int64},
+    ).filter(pl.col("start") + pl.duration(days=pl.col("days")) > pl.lit(as_of))
+    risky_suppliers = risks["supplier_id"].drop_nulls().unique().implode()
+    risky_regions = risks["region"].drop_nulls().unique().implode()
+    A, AL = AgreementRow, AgreementLineRow
+    agreements = frame(
+        session,
+        _only(
+            select(
+                AL.item_id,
+                A.supplier_id,
+                A.id,
+                A.number,
+                AL.committed_qty,
+                AL.released_qty,
+                AL.unit_price,
+            )
+            .join(A, A.id == AL.agreement_id)
+            .where(and_(A.start_date <= as_of, A.end_date >= as_of)),
+            AL.item_id,
+            item_ids,
+        ),
+        {
+            "item_id": pl.Int64,
+            "supplier_id": pl.Int64,
+            "agreement_id": pl.Int64,
+            "agreement": pl.Utf8,
+            "agreement_committed_qty": pl.Float64,
+            "agreement_released_qty": pl.Float64,
+            "agreement_unit_price": pl.Float64,
+        },
+    )
+    agreements = agreements.sort(
+        pl.col("agreement_committed_qty") - pl.col("agreement_released_qty"), descending=True
+    ).unique(["item_id", "supplier_id"], keep="first")
+    return (
+        base.join(stats, on=["item_id", "supplier_id"], how="left")
+        .join(agreements, on=["item_id", "supplier_id"], how="left")
+        .with_columns(
+            pl.coalesce("lt_q50", "quoted").alias("lt_q50"),
+            pl.coalesce("lt_q90", "quoted").alias("lt_q90"),
+            (
+                pl.col("supplier_id").is_in(risky_suppliers) | pl.col("region").is_in(risky_regions)
+            ).alias("supplier_at_risk"),
+        )
+    )
+
+
+def offers_for_strategy(offers_frame: pl.DataFrame, strategy: pl.DataFrame) -> pl.DataFrame:
+    """Offers with ``lead_time_days`` = the quantile the item's strategy orders with."""
+    return offers_frame.join(strategy.select("item_id", "strategy"), on="item_id").with_columns(
+        pl.when(pl.col("strategy") == "buffer")
+        .then(pl.col("lt_q50"))
+        .otherwise(pl.col("lt_q90"))
+        .alias("lead_time_days")
+    )
