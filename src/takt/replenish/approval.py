@@ -1,0 +1,275 @@
+"""Approval: which order lines go out on their own and which wait for a buyer.
+
+The rules are data (:class:`ApprovalConfig`). A sourced line is approved automatically
+(``decision`` "auto") only when all of these hold:
+
+- its value is at most the auto-approve limit (5,000.00, or the limit of the item's category
+  where ``category_limits`` has one);
+- its quantity is at most ``max_over_policy`` (1.5) times what the policy alone would have
+  ordered (``policy_qty``; without a policy quantity there is nothing to compare with, so the
+  line waits);
+- it comes from a primary offer (not shifted to an alternate);
+- it arrives by the need date (not ``late``);
+- it carries no warning (an agreement nearly used up, a supplier at risk);
+- the item's criticality is not one that always goes to a buyer (``queue_criticalities``,
+  none by default).
+
+Every other line is queued ("queue") with every rule it broke, in words: "value 12,400.00 over
+the auto-approve limit 5,000.00; qty 300 is 2.0× the policy's 150". Unsourced lines are queued
+with "no supplier".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import polars as pl
+
+from takt.domain.enums import Category, Criticality
+from takt.errors import InvalidInputError
+from takt.replenish.sourcing import (
+    ROLES,
+    category_column,
+    first_bad_row,
+    float_column,
+    labeller,
+    number_text,
+    require_columns,
+)
+
+INPUT_COLUMNS = (
+    "supplier_id",
+    "role",
+    "qty",
+    "value",
+    "late",
+    "warning",
+    "policy_qty",
+    "category",
+    "criticality",
+)
+CATEGORIES = tuple(c.value for c in Category)
+CRITICALITIES = tuple(c.value for c in Criticality)
+DECISIONS = ("auto", "queue")
+
+
+@dataclass(frozen=True)
+class ApprovalConfig:
+    """The auto-approve rules of :func:`decide_approval`.
+
+    Attributes
+    ----------
+    auto_approve_limit : float
+        Largest line value approved without a buyer. Default 5,000.00.
+    category_limits : mapping category -> float
+        Limits that replace ``auto_approve_limit`` for a category (direct, indirect, mro).
+        Default none.
+    max_over_policy : float
+        Largest quantity, as a multiple of the policy's own quantity, approved without a buyer
+        (MOQ and pack rounding push a line above the policy). Default 1.5.
+    queue_criticalities : frozenset of criticality
+        Criticalities whose lines always go to a buyer. Default none.
+    """
+
+    auto_approve_limit: float = 5_000.0
+    category_limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    max_over_policy: float = 1.5
+    queue_criticalities: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        _limit("auto_approve_limit", self.auto_approve_limit)
+        for category, limit in self.category_limits.items():
+            if category not in CATEGORIES:
+                raise InvalidInputError(
+                    f"category_limits has unknown category {category!r} "
+                    f"(use {', '.join(CATEGORIES)})"
+                )
+            _limit(f"category_limits[{category!r}]", limit)
+        _limit("max_over_policy", self.max_over_policy)
+        unknown = set(self.queue_criticalities) - set(CRITICALITIES)
+        if unknown:
+            raise InvalidInputError(f"queue_criticalities has unknown values {sorted(unknown)}")
+
+
+def _limit(name: str, value: float) -> None:
+    if not isinstance(value, int | float) or not (0 <= value < float("inf")):
+        raise InvalidInputError(f"{name} must be finite and >= 0 (got {value!r})")
+
+
+def money_text(expr: pl.Expr) -> pl.Expr:
+    """An amount with thousands separators and cents: ``12,400.00``."""
+    cents = (expr.abs() * 100).round(0).cast(pl.Int64)
+    whole = (
+        (cents // 100)
+        .cast(pl.String)
+        .str.reverse()
+        .str.replace_all(r"(\d{3})", "${1},")
+        .str.strip_suffix(",")
+        .str.reverse()
+    )
+    sign = pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.concat_str(sign, whole, pl.lit("."), (cents % 100).cast(pl.String).str.zfill(2))
+
+
+def decide_approval(lines: pl.DataFrame, *, config: ApprovalConfig | None = None) -> pl.DataFrame:
+    """The lines with ``decision`` ("auto" or "queue") and ``approval_reason`` added.
+
+    Parameters
+    ----------
+    lines : pl.DataFrame
+        Sourced order lines (:func:`~takt.replenish.sourcing.source_requirements`) with
+        ``supplier_id`` (null = unsourced), ``role`` (primary/alternate), ``qty``, ``value``,
+        ``late`` (bool), ``warning`` (text or null), plus ``policy_qty`` (what the policy alone
+        would have ordered, rounded; null = unknown), ``category`` (direct, indirect, mro) and
+        ``criticality`` (line_stopper, important, normal). A ``sourced`` column, if there,
+        decides which lines are sourced (else a supplier does); ``need_date`` and
+        ``delivery_date``, if there, give the days late. Other columns are carried along.
+    config : ApprovalConfig, optional
+
+    Returns
+    -------
+    pl.DataFrame
+        The input rows in their order, with ``decision`` and ``approval_reason`` (why a line
+        waits, every broken rule joined by "; "; "within the auto-approve rules" for "auto").
+
+    Raises
+    ------
+    InvalidInputError
+        A missing column or a bad value, naming the column and the row.
+    """
+    config = ApprovalConfig() if config is None else config
+    if not isinstance(config, ApprovalConfig):
+        raise InvalidInputError("config must be an ApprovalConfig")
+    frame = require_columns(lines, "lines", INPUT_COLUMNS)
+    frame = frame.drop("decision", "approval_reason", strict=False)
+    checks = _read_lines(frame)
+    reasons = checks.select(_broken_rules(config)).to_series()
+    decision = pl.when(reasons.is_null()).then(pl.lit("auto")).otherwise(pl.lit("queue"))
+    return frame.with_columns(
+        decision=pl.select(decision).to_series(),
+        approval_reason=reasons.fill_null("within the auto-approve rules"),
+    )
+
+
+def _read_lines(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns the rules read, checked and typed (``sourced``, numbers, texts)."""
+    name = "lines"
+    label = labeller(frame, *(c for c in ("requirement_id", "supplier_id") if c in frame.columns))
+    supplier = frame.get_column("supplier_id")
+    if not (supplier.dtype.is_integer() or supplier.dtype == pl.Null):
+        raise InvalidInputError(f"lines.supplier_id must hold whole numbers (got {supplier.dtype})")
+    if "sourced" in frame.columns:
+        sourced = frame.get_column("sourced").cast(pl.Boolean).fill_null(False)
+    else:
+        sourced = supplier.is_not_null()
+    qty = float_column(frame, name, "qty")
+    value = float_column(frame, name, "value")
+    policy = float_column(frame, name, "policy_qty")
+    for column, series in (("qty", qty), ("value", value)):
+        bad = sourced & (series.is_null() | ~(series.is_finite() & (series >= 0)))
+        first_bad_row(frame, name, column, bad, "finite and >= 0 on a sourced line", label)
+    bad_policy = ~(policy.is_finite() & (policy >= 0)).fill_null(True)
+    first_bad_row(frame, name, "policy_qty", bad_policy, "finite and >= 0 or null", label)
+    role = frame.get_column("role").cast(pl.String)
+    bad_role = sourced & ~role.is_in(list(ROLES)).fill_null(False)
+    first_bad_row(frame, name, "role", bad_role, "one of " + ", ".join(ROLES), label)
+    late = frame.get_column("late")
+    if late.dtype not in (pl.Boolean, pl.Null):
+        raise InvalidInputError(f"lines.late must be true/false (got {late.dtype})")
+    warning = frame.get_column("warning")
+    if warning.dtype not in (pl.String, pl.Null):
+        raise InvalidInputError(f"lines.warning must be text or null (got {warning.dtype})")
+    days_late = pl.Series("days_late", [None] * frame.height, dtype=pl.Int64)
+    if {"need_date", "delivery_date"} <= set(frame.columns):
+        try:
+            days_late = frame.select(
+                (pl.col("delivery_date") - pl.col("need_date")).dt.total_days()
+            ).to_series()
+        except pl.exceptions.PolarsError:
+            raise InvalidInputError("lines.need_date and delivery_date must be dates") from None
+    return pl.DataFrame(
+        {
+            "sourced": sourced,
+            "supplier_id": supplier.cast(pl.Int64),
+            "role": role,
+            "qty": qty,
+            "value": value,
+            "policy_qty": policy,
+            "late": late.cast(pl.Boolean).fill_null(False),
+            "days_late": days_late.cast(pl.Int64),
+            "warning": warning.cast(pl.String),
+            "category": category_column(frame, name, "category", CATEGORIES, label),
+            "criticality": category_column(frame, name, "criticality", CRITICALITIES, label),
+        }
+    )
+
+
+def _broken_rules(config: ApprovalConfig) -> pl.Expr:
+    """Every rule a line breaks, in words, joined by "; "; null when it breaks none."""
+    limit = pl.col("category").replace_strict(
+        list(config.category_limits),
+        [float(v) for v in config.category_limits.values()],
+        default=float(config.auto_approve_limit),
+        return_dtype=pl.Float64,
+    )
+    has_own_limit = pl.col("category").is_in(list(config.category_limits))
+    over_value = pl.when(pl.col("value") > limit).then(
+        pl.format(
+            "value {} over the {}auto-approve limit {}",
+            money_text(pl.col("value")),
+            pl.when(has_own_limit).then(pl.format("{} ", "category")).otherwise(pl.lit("")),
+            money_text(limit),
+        )
+    )
+    policy = pl.col("policy_qty")
+    qty = number_text(pl.col("qty"))
+    over_policy = (
+        pl.when(policy.is_null())
+        .then(pl.lit("no policy quantity to compare with"))
+        .when((policy == 0) & (pl.col("qty") > 0))
+        .then(pl.format("qty {} where the policy would order nothing", qty))
+        .when(pl.col("qty") > policy * config.max_over_policy * (1 + 1e-9))
+        .then(
+            pl.format(
+                "qty {} is {}× the policy's {}",
+                qty,
+                (pl.col("qty") / policy).round(1).cast(pl.String),
+                number_text(policy),
+            )
+        )
+    )
+    alternate = pl.when(pl.col("role") == "alternate").then(
+        pl.format("shifted to alternate S{}", "supplier_id")
+    )
+    days = pl.col("days_late")
+    late = pl.when(pl.col("late")).then(
+        pl.when(days.is_not_null())
+        .then(
+            pl.format(
+                "late by {} {}",
+                days,
+                pl.when(days == 1).then(pl.lit("day")).otherwise(pl.lit("days")),
+            )
+        )
+        .otherwise(pl.lit("late"))
+    )
+    warning = pl.when(pl.col("warning").is_not_null() & (pl.col("warning") != "")).then(
+        pl.format("warning: {}", "warning")
+    )
+    always = pl.when(pl.col("criticality").is_in(list(config.queue_criticalities))).then(
+        pl.format("{} items always go to a buyer", "criticality")
+    )
+    rules = pl.concat_str(
+        [over_value, over_policy, alternate, late, warning, always],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    sourced_reason = pl.when(rules != "").then(rules)
+    return (
+        pl.when(pl.col("sourced"))
+        .then(sourced_reason)
+        .otherwise(pl.lit("no supplier"))
+        .alias("approval_reason")
+    )
