@@ -265,9 +265,35 @@ def demo(
         )
         sample = pol.group_by("strategy", maintain_order=True).head(2)
         out.print(policy_table(sample, title="Two items of each strategy"))
+    if report.plan is not None:
+        s = report.plan.summary
+        out.print(
+            f"Plan run {report.plan.run_id} as of {report.plan.as_of}: {s['orders']:,} order "
+            f"line(s) worth {s['order_value']:,.2f}; {s['auto_approved']:,} auto-approved "
+            f"into {s['purchase_orders']:,} purchase order(s), {s['queued']:,} in the "
+            f"buyer's queue ({s['late']:,} late); reschedules: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(s["reschedules"].items())) or "none")
+        )
+        proposals = report.plan.proposals
+        why = (
+            proposals.filter(proposals["kind"] == "order")
+            .group_by("decision")
+            .head(2)
+            .select("id", "item", "qty", "supplier", "decision", "po", "reason", "approval_reason")
+        )
+        from rich.table import Table
+
+        table = Table(title="Why: two orders of each decision", title_justify="left")
+        for name in why.columns:
+            table.add_column(name, overflow="fold")
+        for row in why.iter_rows():
+            table.add_row(
+                *["-" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row]
+            )
+        out.print(table)
     out.print(
         f"[green]demo database ready[/]: {database} "
-        f"({report.seconds:.1f} s). Try: takt policy -d sqlite:///{database}"
+        f"({report.seconds:.1f} s). Try: takt proposals -d sqlite:///{database}"
     )
 
 

@@ -31,6 +31,7 @@ def item(**kw: object) -> dict[str, object]:
         "reorder_point": 40.0,
         "order_up_to": 140.0,
         "order_qty": 100.0,
+        "safety_stock": 10.0,
         "container_qty": None,
         "review_period_days": 0.0,
         "demand_per_day": 10.0,
@@ -54,9 +55,23 @@ def test_rop_orders_when_position_reaches_the_reorder_point_and_again_each_cycle
     days = [(d - AS_OF).days for d in out["release_date"]]
     assert days == [0, 9, 19, 29, 39, 49]
     assert out["qty"].to_list() == [100.0] * 6
-    assert out["need_date"][0] == AS_OF + timedelta(days=3)
+    # Needed when IP 30 falls to the safety stock 10: 2 days of demand away; the next
+    # orders are released at IP 40, (40 - 10) / 10 = 3 days (the lead time) before need.
+    assert out["need_date"][0] == AS_OF + timedelta(days=2)
+    assert [(n - r).days for r, n in zip(out["release_date"], out["need_date"], strict=True)][
+        1:
+    ] == [3] * 5
     assert out["firm"].to_list() == [True] + [False] * 5
     assert out["order_no"].to_list() == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_need_date_is_when_stock_on_hand_or_coming_reaches_the_safety_stock() -> None:
+    covered = plan(item(on_hand=0.0, on_order=35.0), horizon_days=1)  # IP 35: 2.5 days above
+    short = plan(item(on_hand=5.0), horizon_days=1)  # already below the safety stock
+    idle = plan(item(demand_per_day=0.0), horizon_days=1)  # no demand: the lead time
+    assert covered["need_date"].to_list() == [AS_OF + timedelta(days=2)]
+    assert short["need_date"].to_list() == [AS_OF]
+    assert idle["need_date"].to_list() == [AS_OF + timedelta(days=3)]
 
 
 def test_rop_orders_enough_whole_lots_to_cover_an_undershoot() -> None:

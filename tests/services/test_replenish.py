@@ -46,8 +46,11 @@ def test_plan_run_proposes_sources_decides_and_places_orders(engine: Engine) -> 
         "auto",
         "approved",
     )
-    assert a["need_date"] == AS_OF + timedelta(days=3)
-    assert a["order_date"] == AS_OF
+    # Needed when IP 30 reaches the safety stock 10 (2 days); S1 needs 3 days, so it
+    # arrives a day into the safety stock (1 day of cover): not late, auto-approved.
+    assert a["need_date"] == AS_OF + timedelta(days=2)
+    assert (a["order_date"], a["delivery_date"]) == (AS_OF, AS_OF + timedelta(days=3))
+    assert "within the safety stock (1 days of cover)" in a["reason"]
     assert "reorder point 40" in a["reason"] and "position 30" in a["reason"]
     assert a["po"] is not None and a["line_no"] == 1
 

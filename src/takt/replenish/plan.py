@@ -21,10 +21,14 @@ replenishment logic is checked:
   the first review on ``as_of``) order S − IP when IP < S; R = 0 is base stock (every day).
 - ``none`` — no automatic order (dying items, items without demand, unsized items).
 
-An order released on day t is needed on day t + L (the item's lead time, ``lead_time_days``):
-released when IP reached the trigger, it arrives as the expected stock reaches the safety
-stock. Orders released within ``firm_days`` of ``as_of`` are *firm* (proposals for today);
-later ones are the projected plan the supplier can be shown as a forecast.
+Need date. An order released on day t is needed on the day the stock already on hand or
+coming (IP at release) would fall to the safety stock: t + ⌊(IP − SS)/d⌋, never before t
+(d the expected daily demand). Released at a reorder point r = d·L + SS this is t + L; an
+item whose open orders already cover it for a while is needed later (JIT: its order goes
+out no earlier than the lead time before that day), and an item already short is needed
+at once (the order is then late). Without demand, t + L (``lead_time_days``). Orders
+released within ``firm_days`` of ``as_of`` are *firm* (proposals for today); later ones
+are the projected plan the supplier can be shown as a forecast.
 
 Reschedules (:func:`reschedule_open_lines`). Classic MRP rescheduling (Orlicky's
 *Material Requirements Planning*, ch. 6): the open lines of an item, in due-date order,
@@ -65,6 +69,7 @@ _ITEM_COLUMNS = {
     "reorder_point": pl.Float64,
     "order_up_to": pl.Float64,
     "order_qty": pl.Float64,
+    "safety_stock": pl.Float64,
     "container_qty": pl.Float64,
     "review_period_days": pl.Float64,
     "demand_per_day": pl.Float64,
@@ -229,7 +234,7 @@ def plan_orders(
         One row per item: ``item_id``; ``logic`` (none/rop/min_max/kanban/order_up_to);
         the position's parts ``on_hand``, ``on_order``, ``backordered``, ``allocated``
         (null = 0); the policy's ``reorder_point``, ``order_up_to``, ``order_qty``,
-        ``container_qty``, ``review_period_days``; ``demand_per_day`` (expected);
+        ``safety_stock`` (null = 0), ``container_qty``, ``review_period_days``; ``demand_per_day`` (expected);
         ``lead_time_days`` (the lead time the need date is reckoned with).
     as_of : date
         Day 0 of the plan.
@@ -247,10 +252,11 @@ def plan_orders(
     >>> items = pl.DataFrame({"item_id": [1], "logic": ["rop"], "on_hand": [30.0],
     ...     "on_order": [0.0], "backordered": [0.0], "allocated": [0.0],
     ...     "reorder_point": [40.0], "order_up_to": [140.0], "order_qty": [100.0],
+    ...     "safety_stock": [10.0],
     ...     "container_qty": [None], "review_period_days": [0.0],
     ...     "demand_per_day": [10.0], "lead_time_days": [3.0]})
     >>> plan_orders(items, as_of=date(2026, 3, 2)).select("release_date", "need_date", "qty").row(0)
-    (datetime.date(2026, 3, 2), datetime.date(2026, 3, 5), 100.0)
+    (datetime.date(2026, 3, 2), datetime.date(2026, 3, 4), 100.0)
     """
     data = _check_items(items)
     logic_name = data["logic"]
@@ -296,12 +302,18 @@ def plan_orders(
     _project(*args, idx, day, qty, at_position)
 
     lead = np.ceil(np.nan_to_num(num["lead_time_days"][idx])).astype(np.int64)
+    rate = demand[idx]
+    above_safety = at_position - np.nan_to_num(num["safety_stock"][idx])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.where(rate > 0, np.floor(np.maximum(above_safety, 0.0) / rate), lead)
+    # Far-off needs are capped a year out (an item covered for longer is not ordered today).
+    need = day + np.minimum(cover, 366).astype(np.int64)
     start = np.datetime64(as_of, "D")
     orders = pl.DataFrame(
         {
             "item_id": data["item_id"].to_numpy()[idx],
             "release_date": start + day.astype("timedelta64[D]"),
-            "need_date": start + (day + lead).astype("timedelta64[D]"),
+            "need_date": start + need.astype("timedelta64[D]"),
             "qty": qty,
             "position": at_position,
             "trigger": np.where(

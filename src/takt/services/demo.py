@@ -18,6 +18,7 @@ from takt.services.forecasting import ForecastRunResult, run_forecast
 from takt.services.imports import ImportOptions, import_frame
 from takt.services.policy import PolicyRunResult, run_policy
 from takt.services.quality import Finding, find_issues
+from takt.services.replenish import PlanResult, run_plan
 from takt.services.supplier_signals import SupplierRunResult, run_supplier_signals
 from takt.store.db import make_engine, transaction, upgrade
 
@@ -31,6 +32,7 @@ class DemoReport:
     forecast: ForecastRunResult | None = None
     suppliers: SupplierRunResult | None = None
     policy: PolicyRunResult | None = None
+    plan: PlanResult | None = None
 
 
 @contextmanager
@@ -65,7 +67,7 @@ def build_demo_database(
     kinds = [k for k in LOAD_ORDER if k != "demand-series"]
     loaded: dict[str, int] = {}
     with _progress(console) as progress:
-        task = progress.add_task("generating demo data", total=len(kinds) + 5)
+        task = progress.add_task("generating demo data", total=len(kinds) + 6)
         upgrade(engine)
         frames = generate(DemoConfig(items=items, seed=seed))
         progress.advance(task)
@@ -93,9 +95,12 @@ def build_demo_database(
         progress.update(task, description="segmenting and sizing policies")
         policy = run_policy(engine, actor="demo")
         progress.advance(task)
+        progress.update(task, description="planning the day: proposals, approvals, POs")
+        plan = run_plan(engine, actor="demo")
+        progress.advance(task)
     engine.dispose()
     seconds = time.perf_counter() - started
-    return DemoReport(path, loaded, findings, seconds, forecast, suppliers, policy)
+    return DemoReport(path, loaded, findings, seconds, forecast, suppliers, policy, plan)
 
 
 def write_demo_files(

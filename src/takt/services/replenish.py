@@ -126,15 +126,47 @@ def _decide(
         as_of=as_of,
         config=settings.sourcing,
     )
+    # Sourcing keyed releases by agreement line; the PO refers to the agreement itself.
+    headers = offers.select(
+        pl.col("agreement_id").alias("agreement_line_id"),
+        pl.col("agreement_header_id"),
+    ).filter(pl.col("agreement_line_id").is_not_null()).unique("agreement_line_id")
+    lines = (
+        lines.rename({"agreement_id": "agreement_line_id"})
+        .join(headers, on="agreement_line_id", how="left")
+        .rename({"agreement_header_id": "agreement_id"})
+    )
     context = wanted.select(
         "requirement_id",
         "category",
         "criticality",
         pl.col("qty").alias("policy_qty"),
+        pl.when(pl.col("demand_per_day") > 0)
+        .then((pl.col("safety_stock").fill_null(0.0) / pl.col("demand_per_day")).floor())
+        .otherwise(0.0)
+        .cast(pl.Int64)
+        .alias("safety_cover_days"),
         "plan_reason",
         "explain",
     )
     lines = lines.join(context, on="requirement_id", how="left")
+    # The need date is when stock reaches the safety stock; arriving after it but before
+    # the safety stock is used up is what that stock is for. Late is past that.
+    cover = pl.duration(days=pl.col("safety_cover_days"))
+    into_safety = pl.col("late") & (pl.col("delivery_date") <= pl.col("need_date") + cover)
+    lines = lines.with_columns(
+        pl.when(into_safety)
+        .then(
+            pl.format(
+                "{}; arrives within the safety stock ({} days of cover)",
+                pl.col("reason"),
+                pl.col("safety_cover_days"),
+            )
+        )
+        .otherwise(pl.col("reason"))
+        .alias("reason"),
+        (pl.col("late") & ~into_safety.fill_null(False)).alias("late"),
+    )
     decided = decide_approval(lines, config=settings.approval)
     return decided.with_columns(
         pl.concat_str(

@@ -280,6 +280,7 @@ def offers(session: Session, as_of: date, item_ids: Sequence[int] | None = None)
             select(
                 AL.item_id,
                 A.supplier_id,
+                AL.id,
                 A.id,
                 A.number,
                 AL.committed_qty,
@@ -294,7 +295,9 @@ def offers(session: Session, as_of: date, item_ids: Sequence[int] | None = None)
         {
             "item_id": pl.Int64,
             "supplier_id": pl.Int64,
+            # Sourcing accounts per agreement line (one per agreement and item).
             "agreement_id": pl.Int64,
+            "agreement_header_id": pl.Int64,
             "agreement": pl.Utf8,
             "agreement_committed_qty": pl.Float64,
             "agreement_released_qty": pl.Float64,
