@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from takt.errors import InvalidInputError
 from takt.replenish.sourcing import (
     OUTPUT_COLUMNS,
+    OUTPUT_SCHEMA,
     SourcingConfig,
     round_up_to_pack,
     source_requirements,
@@ -131,10 +132,10 @@ def test_a_quantity_already_a_multiple_stays() -> None:
     line = only(source([need(1, 40.0)], [offer(3, moq=20.0, pack_multiple=10.0)]))
     assert line["qty"] == 40.0
     assert line["reason"] == "primary S3; qty 40 as needed"
-    # 1.1 / 0.1 is 11.000000000000002 in floats: still a whole number of packs.
-    assert round_up_to_pack(np.array([1.1]), np.array([np.nan]), np.array([0.1]))[0] == 1.1
-    line = only(source([need(1, 1.1)], [offer(3, pack_multiple=0.1)]))
-    assert line["qty"] == 1.1
+    # 2.1 / 0.3 is 7.000000000000001 in floats: still a whole number of packs.
+    assert round_up_to_pack(np.array([2.1]), np.array([np.nan]), np.array([0.3]))[0] == 2.1
+    line = only(source([need(1, 2.1)], [offer(3, pack_multiple=0.3)]))
+    assert line["qty"] == 2.1
 
 
 def test_no_moq_and_no_pack_orders_the_need() -> None:
@@ -204,6 +205,11 @@ def test_no_offer_and_all_blocked_give_an_unsourced_line() -> None:
     assert out["delivery_date"].null_count() == 2
     assert out["qty"].to_list() == [5.5, 3.0]
     assert out.columns == list(OUTPUT_COLUMNS)
+
+
+def test_no_requirements_or_no_offers_at_all() -> None:
+    assert dict(source([], [offer(1)]).schema) == OUTPUT_SCHEMA
+    assert source([need(1, 5.0)], [])["reason"].to_list() == ["no offer"]
 
 
 # --------------------------------------------------------------------------- blanket agreements
@@ -415,7 +421,7 @@ def _is_multiple(qty: float, pack: float) -> bool:
 def test_every_line_keeps_the_rules(world: tuple[pl.DataFrame, pl.DataFrame, date]) -> None:
     requirements, offers, as_of = world
     out = source_requirements(requirements, offers, as_of=as_of)
-    assert out.columns == list(OUTPUT_COLUMNS)
+    assert dict(out.schema) == OUTPUT_SCHEMA
     assert set(out["requirement_id"]) == set(requirements["requirement_id"])
     lines = out.filter("sourced").join(
         offers.select(

@@ -245,7 +245,7 @@ def _broken_rules(config: ApprovalConfig) -> pl.Expr:
     )
     days = pl.col("days_late")
     late = pl.when(pl.col("late")).then(
-        pl.when(days.is_not_null())
+        pl.when(days > 0)
         .then(
             pl.format(
                 "late by {} {}",

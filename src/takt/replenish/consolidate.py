@@ -59,7 +59,7 @@ def consolidate(lines: pl.DataFrame) -> pl.DataFrame:
         A missing column, a non-integer id, a sourced line without a delivery date.
     """
     frame = require_columns(lines, "lines", LINE_COLUMNS)
-    frame = frame.drop("po_key", "line_no", "_row", strict=False)
+    frame = frame.drop("po_key", "line_no", strict=False)
     name = "lines"
     keys = pl.DataFrame(
         {

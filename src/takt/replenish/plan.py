@@ -234,8 +234,9 @@ def plan_orders(
         One row per item: ``item_id``; ``logic`` (none/rop/min_max/kanban/order_up_to);
         the position's parts ``on_hand``, ``on_order``, ``backordered``, ``allocated``
         (null = 0); the policy's ``reorder_point``, ``order_up_to``, ``order_qty``,
-        ``safety_stock`` (null = 0), ``container_qty``, ``review_period_days``; ``demand_per_day`` (expected);
-        ``lead_time_days`` (the lead time the need date is reckoned with).
+        ``safety_stock`` (null = 0), ``container_qty``, ``review_period_days``;
+        ``demand_per_day`` (expected); ``lead_time_days`` (used for the need date when
+        there is no demand).
     as_of : date
         Day 0 of the plan.
     config : PlanConfig

@@ -258,7 +258,7 @@ def round_up_to_pack(need: FloatArray, moq: FloatArray, pack: FloatArray) -> Flo
     """Round ``need`` up to ``moq`` (NaN = none), then up to a whole ``pack`` (NaN = any qty).
 
     A quantity that already is a multiple of the pack (within 1e-9 relative, so that
-    1.1 / 0.1 = 11.000000000000002 counts as 11) is kept as it is.
+    2.1 / 0.3 = 7.000000000000001 counts as 7) is kept as it is.
 
     >>> round_up_to_pack(np.array([37.2, 40.0, 3.0]), np.array([20.0, 20.0, np.nan]),
     ...                  np.array([10.0, 10.0, np.nan])).tolist()
@@ -289,7 +289,7 @@ _DAYS_BACK, _DAYS_AHEAD = _weekday_steps()
 
 def latest_delivery_day(day: IntArray, mask: IntArray) -> IntArray:
     """The latest day on or before ``day`` (days since epoch) that is in the weekday mask."""
-    return day
+    return day - _DAYS_BACK[mask, (day + _EPOCH_WEEKDAY) % 7]
 
 
 def first_delivery_day(day: IntArray, mask: IntArray) -> IntArray:
@@ -596,7 +596,9 @@ def source_requirements(
     ----------
     requirements : pl.DataFrame
         ``requirement_id`` (int, unique), ``item_id`` (int), ``qty`` (float > 0, the net need
-        before rounding), ``need_date`` (date), ``strategy`` (jit, hybrid or buffer).
+        before rounding), ``need_date`` (date), ``strategy`` (jit, hybrid or buffer; checked,
+        but the choice does not depend on it: the offers' ``lead_time_days`` already are the
+        quantile the service picked for the item's strategy).
     offers : pl.DataFrame
         One row per supplier-item: ``item_id``, ``supplier_id`` (unique per item), ``role``
         (primary or alternate), ``allocation_share`` (0..1 or null), ``moq`` (null = none),
@@ -712,7 +714,11 @@ def _passed_over(
             + " left"
         )
     )
-    return frame.with_columns(why=why).group_by("_r", maintain_order=True).agg(pl.col("why"))
+    return (
+        frame.with_columns(why=why)
+        .group_by("_r", maintain_order=True)
+        .agg(pl.col("why").str.join(", "))
+    )
 
 
 def _lines(
@@ -800,40 +806,53 @@ def _lines(
             sourced=pl.lit(True),
         )
     )
-    texts = ("part", "qty", "moq", "pack", "left", "committed", "released_after", "short_part")
+    # Texts only where a sentence uses them (nulls cost next to nothing to format).
+    agreement_used = pl.col("release") | pl.col("exhausted")
+    texts = {
+        "part": pl.col("part"),
+        "qty": pl.col("qty"),
+        "moq": pl.when(pl.col("moq") > 0).then("moq"),
+        "pack": pl.col("pack"),
+        "left": pl.col("left"),
+        "committed": pl.when(agreement_used).then("committed"),
+        "released_after": pl.col("released_after"),
+        "short_part": pl.col("short_part"),
+        "short_moq": pl.col("short_moq"),
+        "share": pl.when("split").then(pl.col("share_pct").round(1)),
+    }
     return (
-        frame.with_columns(
+        frame.lazy()
+        .with_columns(
             role=pl.when("primary").then(pl.lit("primary")).otherwise(pl.lit("alternate")),
             supplier_text=pl.format("S{}", "supplier_id"),
-            agreement_text=pl.format("BA-{}", "own_agreement"),
-            share_text=number_text(pl.col("share_pct").round(1)),
-            short_moq_text=number_text(pl.col("short_moq")),
-            **{f"{name}_text": number_text(pl.col(name)) for name in texts},
+            agreement_text=pl.when(agreement_used).then(pl.format("BA-{}", "own_agreement")),
+            late_text=pl.when("late").then(pl.col("delivery_date").cast(pl.String)),
+            **{f"{name}_text": number_text(value) for name, value in texts.items()},
         )
         .with_columns(reason=_reason(), warning=_warning(config.agreement_warn_share))
         .select("_r", *OUTPUT_COLUMNS)
+        .collect()
     )
 
 
 def _reason() -> pl.Expr:
     """The buyer's sentence for a sourced line, from the line's columns and their texts."""
     tier = pl.col("tier")
-    source = (
-        pl.when(tier == _QUALIFYING_PRIMARY)
-        .then(pl.format("primary {}", "supplier_text"))
-        .when(tier == _ALTERNATE)
-        .then(pl.format("alternate {}", "supplier_text"))
-        .when(pl.col("at_risk"))
-        .then(pl.format("primary {} at risk, no eligible alternate", "supplier_text"))
-        .otherwise(pl.format("primary {}, no eligible alternate", "supplier_text"))
+    fallback = pl.when(tier == _FALLBACK_PRIMARY).then(
+        pl.when("at_risk")
+        .then(pl.lit(" at risk, no eligible alternate"))
+        .otherwise(pl.lit(", no eligible alternate"))
     )
-    split = pl.when("split").then(pl.format("{}% of a split need", "share_text"))
+    source = pl.concat_str(
+        [pl.col("role"), pl.lit(" "), pl.col("supplier_text"), fallback], ignore_nulls=True
+    )
+    split = pl.format("{}% of a split need", "share_text")
     passed_over = (
-        pl.when(tier == _ALTERNATE)
-        .then(pl.col("why").list.join(", ").fill_null("no primary offer"))
-        .otherwise(pl.col("why").list.join(", "))
+        pl.when((tier == _ALTERNATE) & pl.col("why").is_null())
+        .then(pl.lit("no primary offer"))
+        .otherwise(pl.col("why"))
     )
-    no_split = pl.when(pl.col("short_supplier").is_not_null() & ~pl.col("split")).then(
+    no_split = pl.when(~pl.col("split")).then(
         pl.format(
             "no split: S{}'s part {} would be below its MOQ {}, whole need to the largest share",
             "short_supplier",
@@ -842,49 +861,43 @@ def _reason() -> pl.Expr:
         )
     )
     terms = pl.concat_str(
-        [
-            pl.when(pl.col("moq") > 0).then(pl.format("MOQ {}", "moq_text")),
-            pl.when(pl.col("pack").is_not_null()).then(pl.format("pack {}", "pack_text")),
-        ],
+        [pl.format("MOQ {}", "moq_text"), pl.format("pack {}", "pack_text")],
         separator=", ",
         ignore_nulls=True,
     )
-    rounding = (
-        pl.when(pl.col("qty") > pl.col("part") * (1 + _REL_TOL))
-        .then(pl.format("rounded {} up to {} ({})", "part_text", "qty_text", terms))
-        .otherwise(pl.format("qty {} as needed", "qty_text"))
+    rounded = pl.col("qty") > pl.col("part") * (1 + _REL_TOL)
+    rounding = pl.concat_str(
+        [
+            pl.when(rounded)
+            .then(pl.format("rounded {} up to ", "part_text"))
+            .otherwise(pl.lit("qty ")),
+            pl.col("qty_text"),
+            pl.when(rounded).then(pl.format(" ({})", terms)).otherwise(pl.lit(" as needed")),
+        ]
     )
-    release = (
-        pl.when("release")
-        .then(
-            pl.format(
-                "release against {} ({} of {} released after this)",
-                "agreement_text",
-                "released_after_text",
-                "committed_text",
-            )
+    release = pl.when("release").then(
+        pl.format(
+            "release against {} ({} of {} released after this)",
+            "agreement_text",
+            "released_after_text",
+            "committed_text",
         )
-        .when("exhausted")
-        .then(
-            pl.format(
-                "agreement {} exhausted: {} of {} left, ordered at the list price",
-                "agreement_text",
-                "left_text",
-                "committed_text",
-            )
-        )
+    )
+    exhausted = pl.format(
+        "agreement {} exhausted: {} of {} left, ordered at the list price",
+        "agreement_text",
+        "left_text",
+        "committed_text",
     )
     days_late = pl.col("delivery_day") - pl.col("need_day")
-    late = pl.when("late").then(
-        pl.format(
-            "late {} {}: ordered today, earliest delivery {}",
-            days_late,
-            pl.when(days_late == 1).then(pl.lit("day")).otherwise(pl.lit("days")),
-            "delivery_date",
-        )
+    late = pl.format(
+        "late {} {}: ordered today, earliest delivery {}",
+        days_late,
+        pl.when(days_late == 1).then(pl.lit("day")).otherwise(pl.lit("days")),
+        "late_text",
     )
     return pl.concat_str(
-        [source, split, passed_over, no_split, rounding, release, late],
+        [source, split, passed_over, no_split, rounding, release, exhausted, late],
         separator="; ",
         ignore_nulls=True,
     )
