@@ -64,16 +64,24 @@ def open_lines(session: Session, item_ids: Sequence[int] | None = None) -> pl.Da
     """Open PO lines (PO approved … partially received, line not cancelled) with what is
     still to come: ``open_qty`` = ordered − delivered (rejected units count as delivered:
     they left the pipeline), and the date they are expected."""
+    L, P = PurchaseOrderLineRow, PurchaseOrderRow
+    # Receipts of open lines only (of the items asked for): a store holds years of them.
+    open_ids = (
+        select(L.id)
+        .join(P, P.id == L.po_id)
+        .where(P.status.in_(OPEN_STATUSES), L.cancelled.is_(False))
+    )
+    if item_ids is not None:
+        open_ids = open_ids.where(L.item_id.in_(list(item_ids)))
     delivered = (
         select(
             ReceiptRow.po_line_id.label("line_id"),
             func.sum(ReceiptRow.qty_received).label("delivered"),
-            func.sum(ReceiptRow.qty_rejected).label("rejected"),
         )
+        .where(ReceiptRow.po_line_id.in_(open_ids))
         .group_by(ReceiptRow.po_line_id)
         .subquery()
     )
-    L, P = PurchaseOrderLineRow, PurchaseOrderRow
     query = (
         select(
             L.id,

@@ -448,6 +448,7 @@ class LeadTimeStatRow(Base):
     predicted quantiles of an order placed on the run's date."""
 
     __tablename__ = "lead_time_stats"
+    __table_args__ = (Index("ix_lead_time_stats_run_item", "run_id", "item_id"),)
 
     run_id: Mapped[int] = mapped_column(
         ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True

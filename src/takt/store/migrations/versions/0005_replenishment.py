@@ -86,6 +86,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_proposals_po_line_id"), ["po_line_id"], unique=False)
         batch_op.create_index("ix_proposals_status_item", ["status", "item_id"], unique=False)
 
+    op.create_index("ix_lead_time_stats_run_item", "lead_time_stats", ["run_id", "item_id"])
     with op.batch_alter_table("item_policies", schema=None) as batch_op:
         batch_op.add_column(sa.Column("demand_per_day", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("lead_time_days", sa.Float(), nullable=True))
@@ -114,6 +115,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_proposals_plan_run_id"))
 
     op.drop_table("proposals")
+    op.drop_index("ix_lead_time_stats_run_item", table_name="lead_time_stats")
     with op.batch_alter_table("item_policies", schema=None) as batch_op:
         batch_op.drop_column("lead_time_days")
         batch_op.drop_column("demand_per_day")
