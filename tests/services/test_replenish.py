@@ -231,3 +231,52 @@ def test_blanket_releases_are_tracked(engine: Engine) -> None:
             select(PurchaseOrderRow).where(PurchaseOrderRow.number == number)
         ).scalar_one()
         assert po.agreement_id is not None
+
+
+KILLED_PLAN = """
+import os, sys
+import takt.services.replenish as service
+from takt.store.db import make_engine
+
+real = service.place_orders
+
+def die(*args, **kwargs):
+    real(*args, **kwargs)  # POs written inside the plan's transaction ...
+    os._exit(9)  # ... and the process is killed before it commits
+
+service.place_orders = die
+service.run_plan(make_engine(sys.argv[1]))
+"""
+
+
+def test_a_killed_plan_leaves_no_partial_orders_and_the_rerun_gives_the_result(
+    engine: Engine,
+) -> None:
+    import subprocess
+    import sys
+
+    build_world(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()  # the child must not share our connections
+    done = subprocess.run([sys.executable, "-c", KILLED_PLAN, url], timeout=120)
+    assert done.returncode == 9
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ProposalRow)) == 0
+        assert session.scalars(select(PurchaseOrderRow.number)).all() == ["PO-OLD-1"]
+        assert session.scalars(
+            select(PlanRunRow.status).where(PlanRunRow.kind == "plan")
+        ).all() == ["running"]
+    # The dead process's lock is taken over; its run is marked interrupted.
+    again = run_plan(engine)
+    got = by_item(again.proposals)
+    assert set(got) == {"A:order", "B:order", "D:order", "C:push_out"}
+    assert (got["A:order"]["qty"], got["A:order"]["decision"]) == (100.0, "auto")
+    assert again.summary["purchase_orders"] == 1
+    with transaction(engine) as session:
+        runs = session.execute(
+            select(PlanRunRow.status, PlanRunRow.error)
+            .where(PlanRunRow.kind == "plan")
+            .order_by(PlanRunRow.id)
+        ).all()
+    assert runs[0][0] == "failed" and "interrupted" in (runs[0][1] or "")
+    assert runs[1][0] == "succeeded"

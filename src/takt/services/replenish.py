@@ -127,10 +127,14 @@ def _decide(
         config=settings.sourcing,
     )
     # Sourcing keyed releases by agreement line; the PO refers to the agreement itself.
-    headers = offers.select(
-        pl.col("agreement_id").alias("agreement_line_id"),
-        pl.col("agreement_header_id"),
-    ).filter(pl.col("agreement_line_id").is_not_null()).unique("agreement_line_id")
+    headers = (
+        offers.select(
+            pl.col("agreement_id").alias("agreement_line_id"),
+            pl.col("agreement_header_id"),
+        )
+        .filter(pl.col("agreement_line_id").is_not_null())
+        .unique("agreement_line_id")
+    )
     lines = (
         lines.rename({"agreement_id": "agreement_line_id"})
         .join(headers, on="agreement_line_id", how="left")
@@ -478,6 +482,16 @@ def run_plan(
     started = datetime.now(UTC)
     with run_lock(engine, "plan run", holder=actor, wait_seconds=wait_seconds):
         with transaction(engine) as session:
+            # Holding the lock, any plan still "running" is one whose process died.
+            session.execute(
+                update(PlanRunRow)
+                .where(PlanRunRow.kind == "plan", PlanRunRow.status == "running")
+                .values(
+                    status="failed",
+                    error="interrupted: its process ended before it finished (nothing written)",
+                    finished_at=datetime.now(UTC),
+                )
+            )
             policy_run, policy_as_of, pol = _policy_frame(session)
         plan_date = as_of or policy_as_of
         params = {
