@@ -151,3 +151,14 @@ def test_cancel_cancels_every_line_and_the_position_drops(engine: Engine) -> Non
     # With the order gone, the next plan orders A again.
     again = run_plan(engine)
     assert again.proposals.filter(pl_item("A")).height == 1
+
+
+def test_rejected_units_count_in_the_suppliers_defect_rate(engine: Engine) -> None:
+    from takt.services.supplier_signals import run_supplier_signals
+
+    _, number = planned_po(engine)
+    transition(engine, number, "send", actor="buyer1")
+    receive(engine, number, 1, 100.0, rejected=10.0, received_on=AS_OF + timedelta(3))
+    card = run_supplier_signals(engine, actor="test").scorecard
+    s1 = card.filter(card["supplier"] == "S1").row(0, named=True)
+    assert s1["defect_rate"] == pytest.approx(0.1)
