@@ -218,6 +218,33 @@ def trigger_latency(engine, n: int, seed: int) -> list[float]:  # type: ignore[n
     return latencies
 
 
+def keep(args: argparse.Namespace) -> None:
+    """Build (once) and plan on a kept SQLite file, optionally under cProfile."""
+    import cProfile
+    import pstats
+    import shutil
+
+    base = args.keep
+    if not base.exists():
+        engine = make_engine(f"sqlite:///{base}")
+        upgrade(engine)
+        make_policy(engine, load(engine, args.items, args.seed), args.seed)
+        engine.dispose()
+    work = base.with_suffix(".work.db")
+    shutil.copy(base, work)
+    engine = make_engine(f"sqlite:///{work}")
+    profiler = cProfile.Profile() if args.profile else None
+    t0 = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    result = run_plan(engine, actor="bench")
+    if profiler:
+        profiler.disable()
+    print(f"plan: {time.perf_counter() - t0:.1f} s; {result.summary}")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=100_000)
@@ -225,7 +252,14 @@ def main() -> None:
     parser.add_argument("--signals", type=int, default=300)
     parser.add_argument("--baseline-items", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep", type=Path, help="SQLite only: build the data into this file once, reuse it"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the first plan run")
     args = parser.parse_args()
+    if args.keep is not None:
+        keep(args)
+        return
     for backend in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
             url, drop = fresh_url(backend, Path(tmp))

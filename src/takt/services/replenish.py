@@ -280,11 +280,22 @@ def _insert_proposals(
                 "created_at": now,
             }
         )
-    ids: list[int] = []
-    statement = insert(ProposalRow).returning(ProposalRow.id, sort_by_parameter_order=True)
-    for part in chunks(records, 5_000):
-        ids.extend(int(x) for x in session.scalars(statement, list(part)))
-    return ids
+    if len(records) == 1:
+        return [int(session.scalars(insert(ProposalRow).returning(ProposalRow.id), records).one())]
+    # Bulk: a plain executemany (RETURNING across many rows is slow in the driver layer),
+    # then the ids back: ids only grow, so this call's rows are the run's newest ones, in
+    # insert order. Batch inserts always carry a run id (the trigger inserts one row).
+    assert run_id is not None, "batch proposals belong to a plan run"
+    table = _table(ProposalRow)
+    for part in chunks(records, 10_000):
+        session.execute(insert(table), list(part))
+    newest = session.scalars(
+        select(ProposalRow.id)
+        .where(ProposalRow.plan_run_id == run_id)
+        .order_by(ProposalRow.id.desc())
+        .limit(len(records))
+    ).all()
+    return [int(x) for x in reversed(newest)]
 
 
 def _table(model: type[Any]) -> Table:
@@ -332,42 +343,66 @@ def place_orders(session: Session, approved: pl.DataFrame, *, actor: str, note: 
         )
     po_of_key: dict[int, tuple[int, str, int]] = {}  # po_key -> (po id, number, first line no)
     events = []
+    new_headers: list[dict[str, Any]] = []
     for h in headers.iter_rows(named=True):
         key = (h["supplier_id"], h["agreement_id"], h["delivery_date"])
         if key in existing:
             po_id, number, _ = existing[key]
             po_of_key[h["po_key"]] = (po_id, number, last_line[po_id])
             last_line[po_id] += h["lines"]
-            action = "lines_added"
         else:
-            po = P(
-                number=f"TMP-{uuid.uuid4().hex}",
-                supplier_id=h["supplier_id"],
-                agreement_id=h["agreement_id"],
-                status=PurchaseOrderStatus.APPROVED,
-                order_date=h["order_date"],
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(po)
-            session.flush()
-            po.number = _po_number(h["order_date"], po.id)
-            po_of_key[h["po_key"]] = (po.id, po.number, 0)
-            action = "created"
+            new_headers.append(h)
+    # New POs in one statement under temporary numbers, then numbered by their ids.
+    temporary = {f"TMP-{uuid.uuid4().hex}": h for h in new_headers}
+    if temporary:
+        session.execute(
+            insert(_table(P)),
+            [
+                {
+                    "number": tmp,
+                    "supplier_id": h["supplier_id"],
+                    "agreement_id": h["agreement_id"],
+                    "status": PurchaseOrderStatus.APPROVED.value,
+                    "order_date": h["order_date"],
+                    "currency": "EUR",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for tmp, h in temporary.items()
+            ],
+        )
+        numbered = []
+        for part in chunks(list(temporary), 1_000):
+            for po_id, tmp in session.execute(
+                select(P.id, P.number).where(P.number.in_(list(part)))
+            ):
+                h = temporary[tmp]
+                number = _po_number(h["order_date"], po_id)
+                po_of_key[h["po_key"]] = (po_id, number, 0)
+                numbered.append({"pid": po_id, "num": number})
+        po_table = _table(P)
+        session.execute(
+            update(po_table)
+            .where(po_table.c.id == bindparam("pid"))
+            .values(number=bindparam("num")),
+            numbered,
+        )
+    created = {h["po_key"] for h in new_headers}
+    for h in headers.iter_rows(named=True):
         po_id, number, _ = po_of_key[h["po_key"]]
+        added = h["po_key"] not in created
         events.append(
             {
                 "po_id": po_id,
                 "line_id": None,
                 "at": now,
                 "actor": actor,
-                "action": action,
-                "from_status": None if action == "created" else "approved",
+                "action": "lines_added" if added else "created",
+                "from_status": "approved" if added else None,
                 "to_status": "approved",
                 "detail": {"lines": h["lines"], "value": round(float(h["value"]), 2), "note": note},
             }
         )
-    session.flush()
     records = []
     for r in lines.iter_rows(named=True):
         po_id, _number, first = po_of_key[r["po_key"]]
@@ -389,10 +424,19 @@ def place_orders(session: Session, approved: pl.DataFrame, *, actor: str, note: 
                 },
             }
         )
-    statement = insert(L).returning(L.id, sort_by_parameter_order=True)
-    line_ids: list[int] = []
-    for part in chunks(records, 5_000):
-        line_ids.extend(int(x) for x in session.scalars(statement, list(part)))
+    for part in chunks(records, 10_000):
+        session.execute(insert(_table(L)), list(part))
+    # (PO, line number) is unique: read the new lines' ids back by it.
+    touched_pos = sorted({r["po_id"] for r in records})
+    id_of: dict[tuple[int, int], int] = {}
+    for part in chunks(touched_pos, 1_000):
+        id_of.update(
+            ((po_id, line_no), line_id)
+            for line_id, po_id, line_no in session.execute(
+                select(L.id, L.po_id, L.line_no).where(L.po_id.in_(list(part)))
+            )
+        )
+    line_ids = [id_of[(r["po_id"], r["line_no"])] for r in records]
     proposals = _table(ProposalRow).c
     session.execute(
         update(_table(ProposalRow))
@@ -527,7 +571,8 @@ def _plan_in_session(
         .where(ProposalRow.status == "open")
         .values(status="superseded", decided_at=datetime.now(UTC), decided_by=f"plan run {run_id}")
     ).rowcount  # type: ignore[attr-defined]
-    pos = data.positions(session)
+    lines = data.open_lines(session)
+    pos = data.positions(session, lines=lines)
     wanted = _order_requirements(pol, pos.drop("proposed"), as_of, settings.plan)
     decided = _decide(session, wanted, as_of, settings) if wanted.height else wanted
     ids, pos_numbers = (
@@ -535,7 +580,6 @@ def _plan_in_session(
         if decided.height
         else ([], [])
     )
-    lines = data.open_lines(session)
     stock = pol.select("item_id", "safety_stock", "demand_per_day").join(
         pos.select("item_id", "on_hand", "backordered", "allocated"), on="item_id", how="left"
     )

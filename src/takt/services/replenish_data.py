@@ -128,9 +128,14 @@ def open_lines(session: Session, item_ids: Sequence[int] | None = None) -> pl.Da
     ).filter(pl.col("open_qty") > 0)
 
 
-def positions(session: Session, item_ids: Sequence[int] | None = None) -> pl.DataFrame:
+def positions(
+    session: Session,
+    item_ids: Sequence[int] | None = None,
+    lines: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """The inventory position's parts per item: on hand, on order, backorders, allocated,
-    and the quantity of open (not yet decided) order proposals."""
+    and the quantity of open (not yet decided) order proposals. ``lines``: the items'
+    open lines when the caller has read them already."""
     stock = frame(
         session,
         _only(
@@ -151,7 +156,7 @@ def positions(session: Session, item_ids: Sequence[int] | None = None) -> pl.Dat
         },
     )
     on_order = (
-        open_lines(session, item_ids)
+        (open_lines(session, item_ids) if lines is None else lines)
         .group_by("item_id")
         .agg(pl.col("open_qty").sum().alias("on_order"))
     )
