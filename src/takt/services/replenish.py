@@ -996,14 +996,16 @@ def _trigger(
     """Propose an order for one item when its position (with the proposals already
     open) has reached its trigger; inside the caller's transaction."""
     policy_run = data.latest_run(session, "policy")
-    pos = data.positions(session, [item_id])
-    position = (
-        float(pos["on_hand"][0] + pos["on_order"][0] - pos["backordered"][0] - pos["allocated"][0])
-        if pos.height
-        else 0.0
-    )
+    quick = data.one_position(session, item_id)
+    position = quick.position
     if policy_run is None:
         return SignalResult(key or "", item, False, position, None, None, None)
+    # Most signals leave the item above its trigger: answer those from a few indexed
+    # queries, without building frames (the full check below decides the same way).
+    trigger = data.one_trigger(session, policy_run, item_id)
+    if trigger is None or position + quick.proposed > trigger:
+        return SignalResult(key or "", item, False, position, None, None, None)
+    pos = data.positions(session, [item_id])
     pol = data.policies(session, policy_run, [item_id])
     # Open proposals count as coming: the trigger must not propose twice for one need.
     counted = pos.with_columns((pl.col("on_order") + pl.col("proposed")).alias("on_order"))

@@ -7,12 +7,14 @@ disagree on what the position or the policy is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from takt.domain.enums import PurchaseOrderStatus, Severity
@@ -176,6 +178,65 @@ def positions(
         .join(proposed, on="item_id", how="left")
         .with_columns(pl.col("on_order", "proposed").fill_null(0.0))
     )
+
+
+@dataclass(frozen=True)
+class OnePosition:
+    position: float
+    proposed: float
+
+
+def one_position(session: Session, item_id: int) -> OnePosition:
+    """One item's inventory position and open proposal quantity, by indexed queries."""
+    stock = session.execute(
+        select(InventoryRow.on_hand - InventoryRow.backordered - InventoryRow.allocated).where(
+            InventoryRow.item_id == item_id
+        )
+    ).scalar()
+    L, P = PurchaseOrderLineRow, PurchaseOrderRow
+    delivered = (
+        select(func.coalesce(func.sum(ReceiptRow.qty_received), 0.0))
+        .where(ReceiptRow.po_line_id == L.id)
+        .scalar_subquery()
+    )
+    remaining = L.qty - delivered
+    on_order = session.execute(
+        select(func.coalesce(func.sum(case((remaining > 0, remaining), else_=0.0)), 0.0))
+        .join(P, P.id == L.po_id)
+        .where(L.item_id == item_id, P.status.in_(OPEN_STATUSES), L.cancelled.is_(False))
+    ).scalar_one()
+    proposed = session.execute(
+        select(func.coalesce(func.sum(ProposalRow.qty), 0.0)).where(
+            ProposalRow.status == "open",
+            ProposalRow.kind == "order",
+            ProposalRow.item_id == item_id,
+        )
+    ).scalar_one()
+    return OnePosition(float(stock or 0.0) + float(on_order), float(proposed))
+
+
+def one_trigger(session: Session, run_id: int, item_id: int) -> float | None:
+    """The position at or below which the item's policy orders (None: it never does):
+    the reorder point (rop, min_max), (N − 1)·C (kanban), or just under S (order_up_to,
+    which orders whenever the position is below S)."""
+    row = session.execute(
+        select(
+            ItemPolicyRow.logic,
+            ItemPolicyRow.reorder_point,
+            ItemPolicyRow.order_up_to,
+            ItemPolicyRow.container_qty,
+        ).where(ItemPolicyRow.run_id == run_id, ItemPolicyRow.item_id == item_id)
+    ).first()
+    if row is None:
+        return None
+    logic, reorder_point, order_up_to, container = row
+    if logic in ("rop", "min_max") and reorder_point is not None:
+        return float(reorder_point)
+    if logic == "kanban" and order_up_to is not None and container:
+        return float(order_up_to) - float(container)
+    if logic == "order_up_to" and order_up_to is not None:
+        return math.nextafter(float(order_up_to), -math.inf)
+    return None
 
 
 POLICY_FIELDS = {
