@@ -55,8 +55,16 @@ from takt.store.models import (
     ReceiptRow,
 )
 
-KINDS = ("suppliers", "items", "offers", "agreements", "inventory", "purchase-orders",
-         "receipts", "risk-events")
+KINDS = (
+    "suppliers",
+    "items",
+    "offers",
+    "agreements",
+    "inventory",
+    "purchase-orders",
+    "receipts",
+    "risk-events",
+)
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -84,16 +92,21 @@ def load(engine, n_items: int, seed: int) -> pl.DataFrame:  # type: ignore[no-un
     ):
         for kind in KINDS:
             if kind in frames and frames[kind].height:
-                import_frame(engine, kind, frames[kind], source=f"bench:{kind}:{index}",
-                             options=options)
+                import_frame(
+                    engine, kind, frames[kind], source=f"bench:{kind}:{index}", options=options
+                )
         weekly = frames["demand-series"]
         stats.append(
             weekly.group_by("sku", "location").agg(
                 (pl.col("qty").mean() / 7).alias("demand_mean"),
                 (pl.col("qty").std() / math.sqrt(7)).alias("demand_sd"),
                 (pl.col("qty") > 0).mean().alias("nonzero"),
-                (pl.col("qty").filter(pl.col("qty") > 0).std()
-                 / pl.col("qty").filter(pl.col("qty") > 0).mean()).pow(2).alias("cv2"),
+                (
+                    pl.col("qty").filter(pl.col("qty") > 0).std()
+                    / pl.col("qty").filter(pl.col("qty") > 0).mean()
+                )
+                .pow(2)
+                .alias("cv2"),
             )
         )
         print(f"  chunk {index + 1}: imported", flush=True)
@@ -103,17 +116,40 @@ def load(engine, n_items: int, seed: int) -> pl.DataFrame:  # type: ignore[no-un
 def make_policy(engine, stats: pl.DataFrame, seed: int) -> None:  # type: ignore[no-untyped-def]
     with transaction(engine) as session:
         items = pl.DataFrame(
-            session.execute(select(ItemRow.id, ItemRow.sku, ItemRow.location,
-                                   ItemRow.criticality, ItemRow.unit_cost)).all(),
-            schema={"item_id": pl.Int64, "sku": pl.Utf8, "location": pl.Utf8,
-                    "criticality": pl.Utf8, "unit_cost": pl.Float64}, orient="row",
+            session.execute(
+                select(
+                    ItemRow.id,
+                    ItemRow.sku,
+                    ItemRow.location,
+                    ItemRow.criticality,
+                    ItemRow.unit_cost,
+                )
+            ).all(),
+            schema={
+                "item_id": pl.Int64,
+                "sku": pl.Utf8,
+                "location": pl.Utf8,
+                "criticality": pl.Utf8,
+                "unit_cost": pl.Float64,
+            },
+            orient="row",
         ).with_columns(pl.col("criticality").cast(pl.Utf8))
         offers = pl.DataFrame(
-            session.execute(select(OfferRow.item_id, OfferRow.quoted_lead_time_days,
-                                   OfferRow.moq, OfferRow.pack_multiple)
-                            .where(OfferRow.role == "primary")).all(),
-            schema={"item_id": pl.Int64, "lt": pl.Float64, "moq": pl.Float64,
-                    "pack_multiple": pl.Float64}, orient="row",
+            session.execute(
+                select(
+                    OfferRow.item_id,
+                    OfferRow.quoted_lead_time_days,
+                    OfferRow.moq,
+                    OfferRow.pack_multiple,
+                ).where(OfferRow.role == "primary")
+            ).all(),
+            schema={
+                "item_id": pl.Int64,
+                "lt": pl.Float64,
+                "moq": pl.Float64,
+                "pack_multiple": pl.Float64,
+            },
+            orient="row",
         ).unique("item_id")
     items = items.with_columns(
         pl.col("criticality").str.replace("Criticality.", "").str.to_lowercase()
@@ -121,16 +157,22 @@ def make_policy(engine, stats: pl.DataFrame, seed: int) -> None:  # type: ignore
     rng = np.random.default_rng(seed)
     n = items.height
     strategy = rng.choice(["jit", "hybrid", "buffer"], n, p=[0.3, 0.3, 0.4])
-    logic = np.where(strategy == "jit", "kanban",
-                     rng.choice(["rop", "min_max", "order_up_to"], n, p=[0.5, 0.3, 0.2]))
+    logic = np.where(
+        strategy == "jit",
+        "kanban",
+        rng.choice(["rop", "min_max", "order_up_to"], n, p=[0.5, 0.3, 0.2]),
+    )
     frame = (
         items.join(stats, on=["sku", "location"], how="left")
         .join(offers, on="item_id", how="left")
         .with_columns(
-            pl.Series("strategy", strategy), pl.Series("logic", logic),
+            pl.Series("strategy", strategy),
+            pl.Series("logic", logic),
             (pl.col("sku") + "@" + pl.col("location")).alias("item"),
-            pl.when(pl.col("nonzero") > 0.8).then(pl.lit("smooth"))
-            .otherwise(pl.lit("intermittent")).alias("pattern"),
+            pl.when(pl.col("nonzero") > 0.8)
+            .then(pl.lit("smooth"))
+            .otherwise(pl.lit("intermittent"))
+            .alias("pattern"),
             pl.lit("B").alias("abc"),
             (1 / pl.col("nonzero").clip(1e-3, 1)).alias("adi"),
             pl.col("lt").alias("lead_time_mean_days"),
@@ -138,11 +180,18 @@ def make_policy(engine, stats: pl.DataFrame, seed: int) -> None:  # type: ignore
         )
     )
     params = compute_parameters(frame, ParameterConfig(demand_period_days=7.0), seed=0)
-    policies = frame.select("item", "item_id", "strategy", "logic",
-                            pl.col("demand_mean").alias("demand_per_day"),
-                            pl.col("lt").alias("lead_time_days")).join(
-        params, on="item"
-    ).with_columns(pl.lit("bench").alias("rule"), pl.lit("benchmark policy").alias("reason"))
+    policies = (
+        frame.select(
+            "item",
+            "item_id",
+            "strategy",
+            "logic",
+            pl.col("demand_mean").alias("demand_per_day"),
+            pl.col("lt").alias("lead_time_days"),
+        )
+        .join(params, on="item")
+        .with_columns(pl.lit("bench").alias("rule"), pl.lit("benchmark policy").alias("reason"))
+    )
     as_of = datetime.now(UTC).date()
     with recorded_run(engine, kind="policy", as_of=as_of, parameters={"bench": True}) as run_id:
         store_policies(engine, run_id, policies)
@@ -162,17 +211,25 @@ def baseline(engine, n: int, seed: int) -> float:  # type: ignore[no-untyped-def
             inv = session.get(InventoryRow, item_id)
             on_hand = inv.on_hand - inv.backordered - inv.allocated if inv else 0.0
             on_order = 0.0
-            lines = session.execute(
-                select(PurchaseOrderLineRow).join(PurchaseOrderRow).where(
-                    PurchaseOrderLineRow.item_id == item_id,
-                    PurchaseOrderRow.status.in_(["approved", "sent", "acknowledged", "shipped",
-                                                 "partially_received"]),
+            lines = (
+                session.execute(
+                    select(PurchaseOrderLineRow)
+                    .join(PurchaseOrderRow)
+                    .where(
+                        PurchaseOrderLineRow.item_id == item_id,
+                        PurchaseOrderRow.status.in_(
+                            ["approved", "sent", "acknowledged", "shipped", "partially_received"]
+                        ),
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             for line in lines:
                 got = session.execute(
-                    select(func.coalesce(func.sum(ReceiptRow.qty_received), 0.0))
-                    .where(ReceiptRow.po_line_id == line.id)
+                    select(func.coalesce(func.sum(ReceiptRow.qty_received), 0.0)).where(
+                        ReceiptRow.po_line_id == line.id
+                    )
                 ).scalar_one()
                 on_order += max(line.qty - got, 0.0)
             pol = session.get(ItemPolicyRow, (policy_run, item_id))
@@ -181,19 +238,32 @@ def baseline(engine, n: int, seed: int) -> float:  # type: ignore[no-untyped-def
             position = on_hand + on_order
             if position > pol.reorder_point:
                 continue
-            offer = session.execute(
-                select(OfferRow).where(OfferRow.item_id == item_id, OfferRow.role == "primary")
-            ).scalars().first()
+            offer = (
+                session.execute(
+                    select(OfferRow).where(OfferRow.item_id == item_id, OfferRow.role == "primary")
+                )
+                .scalars()
+                .first()
+            )
             if offer is None:
                 continue
             qty = (pol.order_up_to or 0) - position if pol.logic != "rop" else pol.order_qty or 0
             qty = max(qty, offer.moq)
             qty = math.ceil(qty / offer.pack_multiple) * offer.pack_multiple
-            session.add(ProposalRow(item_id=item_id, kind="order", source="plan", status="open",
-                                    qty=qty, supplier_id=offer.supplier_id,
-                                    unit_price=offer.unit_price,
-                                    value=offer.unit_price * Decimal(str(qty)),
-                                    reason="baseline", explanation={}))
+            session.add(
+                ProposalRow(
+                    item_id=item_id,
+                    kind="order",
+                    source="plan",
+                    status="open",
+                    qty=qty,
+                    supplier_id=offer.supplier_id,
+                    unit_price=offer.unit_price,
+                    value=offer.unit_price * Decimal(str(qty)),
+                    reason="baseline",
+                    explanation={},
+                )
+            )
             session.flush()
         session.rollback()
     return (time.perf_counter() - started) / len(sample)
@@ -202,8 +272,9 @@ def baseline(engine, n: int, seed: int) -> float:  # type: ignore[no-untyped-def
 def trigger_latency(engine, n: int, seed: int) -> list[float]:  # type: ignore[no-untyped-def]
     with transaction(engine) as session:
         items = session.execute(
-            select(ItemRow.sku, ItemRow.location, ItemPolicyRow.demand_per_day)
-            .join(ItemPolicyRow, ItemPolicyRow.item_id == ItemRow.id)
+            select(ItemRow.sku, ItemRow.location, ItemPolicyRow.demand_per_day).join(
+                ItemPolicyRow, ItemPolicyRow.item_id == ItemRow.id
+            )
         ).all()
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(items), n)
@@ -212,8 +283,9 @@ def trigger_latency(engine, n: int, seed: int) -> list[float]:  # type: ignore[n
         sku, location, rate = items[index]
         qty = max(round((rate or 1.0) * 3, 2), 1.0)
         t0 = time.perf_counter()
-        post_signal(engine, item=f"{sku}@{location}", qty=qty, key=f"bench-{seed}-{k}",
-                    actor="bench")
+        post_signal(
+            engine, item=f"{sku}@{location}", qty=qty, key=f"bench-{seed}-{k}", actor="bench"
+        )
         latencies.append(time.perf_counter() - t0)
     return latencies
 
@@ -243,6 +315,20 @@ def keep(args: argparse.Namespace) -> None:
     print(f"plan: {time.perf_counter() - t0:.1f} s; {result.summary}")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        return
+    t0 = time.perf_counter()
+    again = run_plan(engine, actor="bench")
+    print(f"re-plan: {time.perf_counter() - t0:.1f} s; {again.summary}")
+    per_item = baseline(engine, args.baseline_items, args.seed)
+    print(
+        f"baseline per-item ORM loop: {per_item * 1e3:.2f} ms/item -> "
+        f"{per_item * args.items:.0f} s for {args.items:,} items"
+    )
+    lat = np.array(trigger_latency(engine, args.signals, args.seed)) * 1e3
+    print(
+        f"pull trigger over {len(lat)} signals: p50 {np.percentile(lat, 50):.1f} ms, "
+        f"p99 {np.percentile(lat, 99):.1f} ms, max {lat.max():.1f} ms"
+    )
 
 
 def main() -> None:

@@ -319,14 +319,20 @@ def load_purchase_orders(
 def load_receipts(
     session: Session, f: pl.DataFrame, p: Problems, r: ImportResult, _o: ImportOptions
 ) -> None:
+    found: list[Any] = []
+    # In batches: PostgreSQL takes at most 65,535 parameters in one statement.
+    for part in chunks(f["po"].unique().to_list(), IN_BATCH):
+        found.extend(
+            session.execute(
+                select(
+                    PurchaseOrderRow.number, PurchaseOrderLineRow.line_no, PurchaseOrderLineRow.id
+                )
+                .join(PurchaseOrderLineRow, PurchaseOrderLineRow.po_id == PurchaseOrderRow.id)
+                .where(PurchaseOrderRow.number.in_(list(part)))
+            ).all()
+        )
     lines = pl.DataFrame(
-        session.execute(
-            select(PurchaseOrderRow.number, PurchaseOrderLineRow.line_no, PurchaseOrderLineRow.id)
-            .join(PurchaseOrderLineRow, PurchaseOrderLineRow.po_id == PurchaseOrderRow.id)
-            .where(PurchaseOrderRow.number.in_(f["po"].unique().to_list()))
-        ).all(),
-        schema={"po": pl.Utf8, "line": pl.Int64, "po_line_id": pl.Int64},
-        orient="row",
+        found, schema={"po": pl.Utf8, "line": pl.Int64, "po_line_id": pl.Int64}, orient="row"
     )
     f = f.join(lines, on=["po", "line"], how="left")
     p.add_rows(

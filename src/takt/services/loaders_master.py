@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from takt.ingest.validate import ROW, Problems
 from takt.services.import_support import (
+    IN_BATCH,
     ImportResult,
     attach_items,
     attach_suppliers,
+    chunks,
     money,
     to_records,
     upsert,
@@ -128,13 +130,15 @@ def load_agreements(
         ("number",),
         header_result,
     )
-    ids = dict(
-        session.execute(
-            select(AgreementRow.number, AgreementRow.id).where(
-                AgreementRow.number.in_(headers["agreement"].to_list())
-            )
-        ).all()
-    )
+    ids: dict[str, int] = {}
+    for part in chunks(headers["agreement"].to_list(), IN_BATCH):
+        ids.update(
+            session.execute(
+                select(AgreementRow.number, AgreementRow.id).where(
+                    AgreementRow.number.in_(list(part))
+                )
+            ).all()
+        )
     f = f.with_columns(pl.col("agreement").replace_strict(ids, return_dtype=pl.Int64).alias("aid"))
     upsert(
         session,
