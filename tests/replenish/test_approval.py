@@ -95,6 +95,44 @@ def test_an_alternate_a_late_line_and_a_warning_wait() -> None:
     assert one(warning=warning) == ("queue", f"warning: {warning}")
 
 
+def test_late_alone_decides_whether_a_line_is_late() -> None:
+    # The service clears ``late`` for a delivery within the safety-stock cover: the dates
+    # then say nothing, however far apart they are.
+    after_need = date(2025, 3, 18)
+    assert one(late=False, delivery_date=after_need) == ("auto", "within the auto-approve rules")
+    assert one(late=None, delivery_date=after_need)[0] == "auto"
+    # Flagged late, the dates give the days; without them (or without days) just "late".
+    assert one(late=True, delivery_date=date(2025, 3, 15)) == ("queue", "late by 1 day")
+    assert one(late=True, delivery_date=date(2025, 3, 14)) == ("queue", "late")
+    frame = pl.DataFrame([line(late=True, delivery_date=after_need)], schema=SCHEMA)
+    out = decide_approval(frame.drop("need_date", "delivery_date"))
+    assert out["approval_reason"].to_list() == ["late"]
+
+
+def test_the_words_use_the_supplier_code_when_the_lines_carry_one() -> None:
+    rows = [line(role="alternate", supplier_id=5), line(role="alternate", supplier_id=6)]
+    frame = pl.DataFrame(rows, schema=SCHEMA).with_columns(
+        supplier=pl.Series(["S-005", None], dtype=pl.String)
+    )
+    out = decide_approval(frame)
+    assert out["approval_reason"].to_list() == [
+        "shifted to alternate S-005",
+        "shifted to alternate S6",
+    ]
+    assert out["supplier"].to_list() == ["S-005", None]  # carried along unchanged
+
+
+def test_quantities_in_words_have_at_most_two_decimals() -> None:
+    assert one(qty=300.456, policy_qty=150.123) == (
+        "queue",
+        "qty 300.46 is 2.0× the policy's 150.12",
+    )
+    assert one(qty=0.1234, policy_qty=0.0) == (
+        "queue",
+        "qty 0.12 where the policy would order nothing",
+    )
+
+
 def test_every_broken_rule_is_listed() -> None:
     decision, reason = one(value=12_400.0, qty=300.0, role="alternate", late=True)
     assert decision == "queue"
@@ -147,6 +185,9 @@ def test_money_is_written_with_separators_and_cents() -> None:
         (lambda f: f.with_columns(role=pl.lit("backup")), "role"),
         (lambda f: f.with_columns(qty=pl.lit(-1.0)), "qty"),
         (lambda f: f.with_columns(policy_qty=pl.lit(-1.0)), "policy_qty"),
+        (lambda f: f.with_columns(late=pl.lit("yes")), "late"),
+        (lambda f: f.with_columns(supplier_id=pl.lit("S-3")), "supplier_id"),
+        (lambda f: f.with_columns(supplier=pl.lit(3)), "supplier"),
     ],
 )
 def test_bad_input_names_the_column(change: Any, column: str) -> None:

@@ -95,6 +95,13 @@ def test_a_missing_column_is_named(column: str) -> None:
         consolidate(lines().drop(column))
 
 
+def test_ids_must_be_whole_numbers() -> None:
+    with pytest.raises(InvalidInputError, match=r"lines\.supplier_id must hold whole numbers"):
+        consolidate(lines().with_columns(pl.col("supplier_id").cast(pl.String)))
+    with pytest.raises(InvalidInputError, match=r"lines\.delivery_date must be a date"):
+        po_headers(lines().with_columns(pl.col("delivery_date").cast(pl.String)))
+
+
 def test_a_sourced_line_without_a_delivery_date_is_refused() -> None:
     broken = lines().with_columns(
         delivery_date=pl.when(pl.col("requirement_id") == 2).then(None).otherwise("delivery_date")

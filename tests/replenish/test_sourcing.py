@@ -6,6 +6,7 @@ Dates: 2025-03-03 is a Monday. Weekday masks: bit 0 = Monday ... bit 6 = Sunday.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from takt.errors import InvalidInputError
+from takt.replenish._frames import number_text, texts_per_group
 from takt.replenish.sourcing import (
     OUTPUT_COLUMNS,
     OUTPUT_SCHEMA,
@@ -45,6 +47,8 @@ OFFER_SCHEMA: dict[str, Any] = {
     "agreement_released_qty": pl.Float64,
     "agreement_unit_price": pl.Float64,
 }
+# The optional columns that name suppliers and agreements in the words.
+NAMED_OFFER_SCHEMA: dict[str, Any] = {**OFFER_SCHEMA, "supplier": pl.String, "agreement": pl.String}
 REQUIREMENT_SCHEMA: dict[str, Any] = {
     "requirement_id": pl.Int64,
     "item_id": pl.Int64,
@@ -107,6 +111,14 @@ def source(
         offers_frame(offers),
         as_of=as_of,
         config=SourcingConfig(**config),
+    )
+
+
+def source_named(needs: list[dict[str, Any]], offers: list[dict[str, Any]]) -> pl.DataFrame:
+    """Like :func:`source`, with the offers' ``supplier`` and ``agreement`` codes."""
+    rows = [{"supplier": None, "agreement": None, **row} for row in offers]
+    return source_requirements(
+        requirements_frame(needs), pl.DataFrame(rows, schema=NAMED_OFFER_SCHEMA), as_of=AS_OF
     )
 
 
@@ -358,6 +370,147 @@ def test_an_order_date_in_the_past_goes_out_today_and_arrives_late() -> None:
     assert line["reason"].endswith("late 5 days: ordered today, earliest delivery 2025-03-17")
 
 
+# --------------------------------------------------------------------------- no lead time
+
+
+def test_an_offer_without_a_lead_time_is_passed_over_and_named() -> None:
+    offers = [offer(1, lead_time_days=None), offer(2, role="alternate")]
+    line = only(source([need(1, 5.0)], offers))
+    assert (line["supplier_id"], line["sourced"]) == (2, True)
+    assert line["reason"].startswith("alternate S2; no lead time for S1;")
+    # Among primaries the other one takes the order, and no split goes to the undated one.
+    offers = [
+        offer(1, allocation_share=0.6),
+        offer(2, allocation_share=0.4, lead_time_days=None),
+    ]
+    line = only(source([need(1, 10.0)], offers))
+    assert (line["supplier_id"], line["split"], line["qty"]) == (1, False, 10.0)
+    assert line["reason"] == "primary S1; no lead time for S2; qty 10 as needed"
+
+
+def test_without_any_dated_offer_the_need_comes_back_unsourced() -> None:
+    # The run goes on: the item with a lead time is sourced as usual.
+    needs = [need(1, 5.0), need(2, 3.0, item_id=2)]
+    offers = [offer(1, lead_time_days=None), offer(4, item_id=2)]
+    out = source(needs, offers)
+    assert out.select("requirement_id", "supplier_id", "sourced", "qty").rows() == [
+        (1, None, False, 5.0),
+        (2, 4, True, 3.0),
+    ]
+    assert out["reason"][0] == "no lead time for S1"
+    # Several are all named (by code); a blocked one is not, it could not be used anyway.
+    offers = [
+        offer(1, supplier="S-001", lead_time_days=None),
+        offer(2, supplier="S-002", role="alternate", lead_time_days=None),
+        offer(3, supplier="S-003", supplier_blocked=True),
+    ]
+    assert only(source_named([need(1, 5.0)], offers))["reason"] == "no lead time for S-001, S-002"
+    # A blocked supplier without a lead time is just blocked.
+    offers = [offer(1, supplier_blocked=True, lead_time_days=None)]
+    assert only(source([need(1, 5.0)], offers))["reason"] == "all suppliers blocked"
+
+
+# --------------------------------------------------------------------------- in words
+
+
+def test_suppliers_and_agreements_go_by_their_codes() -> None:
+    offers = [
+        offer(12, supplier="S-012", supplier_blocked=True),
+        offer(
+            24, role="alternate", supplier="S-024", supplier_at_risk=True, agreement="BA-182",
+            **agreement(7, 1000.0, 850.0),
+        ),
+    ]  # fmt: skip
+    line = only(source_named([need(1, 60.0)], offers))
+    assert line["agreement_id"] == 7
+    assert line["reason"] == (
+        "alternate S-024; primary S-012 blocked; qty 60 as needed; "
+        "release against BA-182 (910 of 1000 released after this)"
+    )
+    assert line["warning"] == (
+        "BA-182 91% released after this (910 of 1000); supplier S-024 at risk"
+    )
+
+
+def test_an_exhausted_agreement_and_a_given_up_split_go_by_their_codes() -> None:
+    offers = [
+        offer(12, supplier="S-012", agreement="BA-182", pack_multiple=10.0,
+              **agreement(7, 1000.0, 960.0)),
+        offer(5, supplier="S-005", role="alternate"),
+    ]  # fmt: skip
+    line = only(source_named([need(1, 45.0)], offers))
+    assert line["reason"].startswith(
+        "alternate S-005; primary S-012 agreement BA-182 exhausted: 40 of 1000 left;"
+    )
+    offers = [offer(1, supplier="S-001", agreement="BA-9", **agreement(7, 100.0, 90.0))]
+    assert only(source_named([need(1, 30.0)], offers))["reason"] == (
+        "primary S-001, no eligible alternate; qty 30 as needed; "
+        "agreement BA-9 exhausted: 10 of 100 left, ordered at the list price"
+    )
+    codes = ["S-001", "S-002", "S-003"]
+    offers = [{**row, "supplier": code} for row, code in zip(dual(moq_b=30.0), codes, strict=True)]
+    assert (
+        "no split: S-002's part 25 would be below its MOQ 30"
+        in only(source_named([need(1, 100.0)], offers))["reason"]
+    )
+
+
+def test_without_a_code_the_words_fall_back_to_the_ids() -> None:
+    # A null or blank code counts as none; the other offers keep theirs.
+    offers = [
+        offer(12, supplier="  ", supplier_blocked=True),
+        offer(5, supplier=None, role="alternate", **agreement(7, 1000.0, 0.0)),
+        offer(6, supplier="S-006", role="alternate", unit_price=9.0),
+    ]
+    line = only(source_named([need(1, 10.0)], offers))
+    assert line["reason"] == (
+        "alternate S5; primary S12 blocked; qty 10 as needed; "
+        "release against BA-7 (10 of 1000 released after this)"
+    )
+
+
+def test_codes_must_be_text() -> None:
+    requirements = requirements_frame([need(1, 5.0)])
+    offers = offers_frame([offer(1)]).with_columns(supplier=pl.lit(17))
+    with pytest.raises(InvalidInputError, match=r"offers\.supplier must be text"):
+        source_requirements(requirements, offers, as_of=AS_OF)
+
+
+def test_quantities_in_words_have_at_most_two_decimals() -> None:
+    line = only(source([need(1, 194.025801)], [offer(3, pack_multiple=12.0)]))
+    assert line["qty"] == 204.0
+    assert line["reason"] == "primary S3; rounded 194.03 up to 204 (pack 12)"
+    line = only(source([need(1, 7.256)], [offer(3, moq=2.5, pack_multiple=0.25)]))
+    assert line["reason"] == "primary S3; rounded 7.26 up to 7.5 (MOQ 2.5, pack 0.25)"
+    # Split parts and shares; agreement balances, releases and their warnings.
+    thirds = [offer(i, allocation_share=0.3) for i in (1, 2, 3)]
+    assert source([need(1, 100.0)], thirds)["reason"][0] == (
+        "primary S1; 33.3% of a split need; qty 33.33 as needed"
+    )
+    line = only(source([need(1, 50.0)], [offer(1, **agreement(7, 100.0, 40.1234))]))
+    assert line["reason"].endswith("release against BA-7 (90.12 of 100 released after this)")
+    assert line["warning"] == "BA-7 90% released after this (90.12 of 100)"
+    offers = [offer(1, **agreement(7, 100.0, 89.994)), offer(2, role="alternate")]
+    assert (
+        "agreement BA-7 exhausted: 10.01 of 100 left"
+        in only(source([need(1, 30.0)], offers))["reason"]
+    )
+
+
+def test_number_text() -> None:
+    values = pl.Series([40.0, 37.2, 194.025801, 0.004, -0.004, 1234.5, None])
+    assert pl.select(number_text(pl.lit(values))).to_series().to_list() == [
+        "40", "37.2", "194.03", "0", "0", "1234.5", None,
+    ]  # fmt: skip
+
+
+def test_texts_per_group() -> None:
+    texts = pl.Series(["a", "b", "c", "d"])
+    joined = texts_per_group(np.array([0, 2, 2, 3]), texts, 5)
+    assert joined.to_list() == ["a", None, "b, c", "d", None]
+    assert texts_per_group(np.array([], dtype=np.int64), texts.clear(), 2).to_list() == [None] * 2
+
+
 # --------------------------------------------------------------------------- properties
 
 masks = st.integers(1, 127)
@@ -384,7 +537,7 @@ def worlds(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, date]:
                     pack_multiple=draw(packs),
                     unit_price=draw(st.floats(0.0, 100.0)),
                     delivery_weekdays=draw(masks),
-                    lead_time_days=draw(st.floats(0.0, 30.0)),
+                    lead_time_days=draw(st.one_of(st.none(), st.floats(0.0, 30.0))),
                     supplier_blocked=draw(st.booleans()),
                     supplier_at_risk=draw(st.booleans()),
                     **(
@@ -454,10 +607,14 @@ def test_every_line_keeps_the_rules(world: tuple[pl.DataFrame, pl.DataFrame, dat
             assert line["qty"] >= line["moq"] * (1 - 1e-9)
         assert line["delivery_weekdays"] >> line["delivery_date"].weekday() & 1
         assert line["order_date"] >= as_of
+        assert line["lead_time_days"] is not None  # an offer without one is never ordered from
         lead = math.ceil(line["lead_time_days"])
         assert (line["delivery_date"] - line["order_date"]).days >= lead
         assert line["late"] == (line["delivery_date"] > line["need_date"])
         assert line["value"] == pytest.approx(line["qty"] * line["unit_price"])
+    # Every number in the words has at most 2 decimals.
+    for text in [*out["reason"], *out["warning"].drop_nulls()]:
+        assert not re.search(r"\d\.\d{3}", text), text
     totals = out.filter("sourced").group_by("requirement_id").agg(pl.col("qty").sum())
     for requirement_id, total in totals.iter_rows():
         assert total >= needs[requirement_id] * (1 - 1e-9)

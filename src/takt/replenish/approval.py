@@ -9,14 +9,16 @@ The rules are data (:class:`ApprovalConfig`). A sourced line is approved automat
   ordered (``policy_qty``; without a policy quantity there is nothing to compare with, so the
   line waits);
 - it comes from a primary offer (not shifted to an alternate);
-- it arrives by the need date (not ``late``);
+- it is not ``late`` (the caller's flag decides: the service clears it for a delivery that
+  falls within the item's safety-stock cover; the dates only say by how many days);
 - it carries no warning (an agreement nearly used up, a supplier at risk);
 - the item's criticality is not one that always goes to a buyer (``queue_criticalities``,
   none by default).
 
 Every other line is queued ("queue") with every rule it broke, in words: "value 12,400.00 over
-the auto-approve limit 5,000.00; qty 300 is 2.0× the policy's 150". Unsourced lines are queued
-with "no supplier".
+the auto-approve limit 5,000.00; qty 300 is 2.0× the policy's 150" (quantities with at most 2
+decimals; suppliers by their code, "shifted to alternate S-024", when the lines carry a
+``supplier`` column, else by id, "S24"). Unsourced lines are queued with "no supplier".
 """
 
 from __future__ import annotations
@@ -29,15 +31,20 @@ import polars as pl
 
 from takt.domain.enums import Category, Criticality
 from takt.errors import InvalidInputError
-from takt.replenish.sourcing import (
-    ROLES,
+from takt.replenish._frames import (
     category_column,
     first_bad_row,
-    float_column,
+    flag_column,
+    id_column,
+    label_text,
     labeller,
+    money_text,
+    number_column,
     number_text,
+    optional_text_column,
     require_columns,
 )
+from takt.replenish.sourcing import ROLES
 
 INPUT_COLUMNS = (
     "supplier_id",
@@ -98,21 +105,6 @@ def _limit(name: str, value: float) -> None:
         raise InvalidInputError(f"{name} must be finite and >= 0 (got {value!r})")
 
 
-def money_text(expr: pl.Expr) -> pl.Expr:
-    """An amount with thousands separators and cents: ``12,400.00``."""
-    cents = (expr.abs() * 100).round(0).cast(pl.Int64)
-    whole = (
-        (cents // 100)
-        .cast(pl.String)
-        .str.reverse()
-        .str.replace_all(r"(\d{3})", "${1},")
-        .str.strip_suffix(",")
-        .str.reverse()
-    )
-    sign = pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str(sign, whole, pl.lit("."), (cents % 100).cast(pl.String).str.zfill(2))
-
-
 def decide_approval(lines: pl.DataFrame, *, config: ApprovalConfig | None = None) -> pl.DataFrame:
     """The lines with ``decision`` ("auto" or "queue") and ``approval_reason`` added.
 
@@ -124,8 +116,10 @@ def decide_approval(lines: pl.DataFrame, *, config: ApprovalConfig | None = None
         ``late`` (bool), ``warning`` (text or null), plus ``policy_qty`` (what the policy alone
         would have ordered, rounded; null = unknown), ``category`` (direct, indirect, mro) and
         ``criticality`` (line_stopper, important, normal). A ``sourced`` column, if there,
-        decides which lines are sourced (else a supplier does); ``need_date`` and
-        ``delivery_date``, if there, give the days late. Other columns are carried along.
+        decides which lines are sourced (else a supplier does); ``supplier`` (text), if there
+        and not null, names the supplier instead of ``S<supplier_id>``; ``need_date`` and
+        ``delivery_date``, if there, say by how many days a line is late, but only ``late``
+        decides whether it is. Other columns are carried along.
     config : ApprovalConfig, optional
 
     Returns
@@ -153,51 +147,56 @@ def decide_approval(lines: pl.DataFrame, *, config: ApprovalConfig | None = None
     )
 
 
+def _finite_at_least_zero(x: pl.Series) -> pl.Series:
+    return x.is_finite() & (x >= 0)
+
+
 def _read_lines(frame: pl.DataFrame) -> pl.DataFrame:
     """The columns the rules read, checked and typed (``sourced``, numbers, texts)."""
     name = "lines"
     label = labeller(frame, *(c for c in ("requirement_id", "supplier_id") if c in frame.columns))
-    supplier = frame.get_column("supplier_id")
-    if not (supplier.dtype.is_integer() or supplier.dtype == pl.Null):
-        raise InvalidInputError(f"lines.supplier_id must hold whole numbers (got {supplier.dtype})")
+    supplier = id_column(frame, name, "supplier_id", nullable=True)
     if "sourced" in frame.columns:
         sourced = frame.get_column("sourced").cast(pl.Boolean).fill_null(False)
     else:
         sourced = supplier.is_not_null()
-    qty = float_column(frame, name, "qty")
-    value = float_column(frame, name, "value")
-    policy = float_column(frame, name, "policy_qty")
-    for column, series in (("qty", qty), ("value", value)):
-        bad = sourced & (series.is_null() | ~(series.is_finite() & (series >= 0)))
-        first_bad_row(frame, name, column, bad, "finite and >= 0 on a sourced line", label)
-    bad_policy = ~(policy.is_finite() & (policy >= 0)).fill_null(True)
-    first_bad_row(frame, name, "policy_qty", bad_policy, "finite and >= 0 or null", label)
+    qty, value = (
+        number_column(
+            frame, name, column, label, test=_finite_at_least_zero,
+            rule="finite and >= 0 on a sourced line", nullable=False, where=sourced,
+        )
+        for column in ("qty", "value")
+    )  # fmt: skip
+    policy = number_column(
+        frame, name, "policy_qty", label, test=_finite_at_least_zero, rule="finite and >= 0 or null"
+    )
     role = frame.get_column("role").cast(pl.String)
     bad_role = sourced & ~role.is_in(list(ROLES)).fill_null(False)
     first_bad_row(frame, name, "role", bad_role, "one of " + ", ".join(ROLES), label)
-    late = frame.get_column("late")
-    if late.dtype not in (pl.Boolean, pl.Null):
-        raise InvalidInputError(f"lines.late must be true/false (got {late.dtype})")
+    late = flag_column(frame, name, "late")
     warning = frame.get_column("warning")
     if warning.dtype not in (pl.String, pl.Null):
         raise InvalidInputError(f"lines.warning must be text or null (got {warning.dtype})")
+    # The days are only read for a line flagged late: a delivery after the need date that
+    # the caller found acceptable (within the safety-stock cover) is not late at all.
     days_late = pl.Series("days_late", [None] * frame.height, dtype=pl.Int64)
     if {"need_date", "delivery_date"} <= set(frame.columns):
         try:
             days_late = frame.select(
-                (pl.col("delivery_date") - pl.col("need_date")).dt.total_days()
+                pl.when(late).then((pl.col("delivery_date") - pl.col("need_date")).dt.total_days())
             ).to_series()
         except pl.exceptions.PolarsError:
             raise InvalidInputError("lines.need_date and delivery_date must be dates") from None
     return pl.DataFrame(
         {
             "sourced": sourced,
-            "supplier_id": supplier.cast(pl.Int64),
+            "supplier_id": supplier,
+            "supplier": optional_text_column(frame, name, "supplier"),
             "role": role,
             "qty": qty,
             "value": value,
             "policy_qty": policy,
-            "late": late.cast(pl.Boolean).fill_null(False),
+            "late": late,
             "days_late": days_late.cast(pl.Int64),
             "warning": warning.cast(pl.String),
             "category": category_column(frame, name, "category", CATEGORIES, label),
@@ -241,7 +240,10 @@ def _broken_rules(config: ApprovalConfig) -> pl.Expr:
         )
     )
     alternate = pl.when(pl.col("role") == "alternate").then(
-        pl.format("shifted to alternate S{}", "supplier_id")
+        pl.format(
+            "shifted to alternate {}",
+            label_text(pl.col("supplier"), pl.col("supplier_id"), "S"),
+        )
     )
     days = pl.col("days_late")
     late = pl.when(pl.col("late")).then(

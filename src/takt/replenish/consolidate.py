@@ -19,7 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from takt.errors import InvalidInputError
-from takt.replenish.sourcing import date_column, id_column, labeller, require_columns
+from takt.replenish._frames import date_column, id_column, labeller, require_columns
 
 LINE_COLUMNS = ("requirement_id", "item_id", "supplier_id", "agreement_id", "delivery_date")
 HEADER_LINE_COLUMNS = (*LINE_COLUMNS, "order_date", "value")

@@ -9,15 +9,17 @@ where there is one, and dates the order::
 
 The rules, as a buyer would put them:
 
-- **Who may supply.** A blocked supplier never gets an order. The item's *primary* offers come
-  first, but only those whose supplier has no active risk event and whose blanket agreement, if
-  the offer has one, still has room for the order ("exhausted" means committed − released, less
-  what earlier requirements of this run already took, is below the rounded quantity).
+- **Who may supply.** A blocked supplier never gets an order, nor does an offer without a lead
+  time (the order could not be dated). The item's *primary* offers come first, but only those
+  whose supplier has no active risk event and whose blanket agreement, if the offer has one,
+  still has room for the order ("exhausted" means committed − released, less what earlier
+  requirements of this run already took, is below the rounded quantity).
 - **Shifting to an alternate.** When no primary qualifies, the order goes to the best alternate
   that is not blocked: one without a risk event first, then the cheapest (agreement price where
   the agreement has room, else the list price), then the shortest lead time, then the lowest
-  supplier id. The reason says why each primary was passed over: "primary S12 blocked",
-  "primary S12 at risk", "primary S12 agreement BA-7 exhausted: 40 of 1000 left".
+  supplier id. The reason says why each primary was passed over: "primary S-012 blocked",
+  "no lead time for S-012", "primary S-012 at risk", "primary S-012 agreement BA-182
+  exhausted: 40 of 1000 left".
 - **Last resort.** With no eligible alternate either, a primary that is at risk or whose
   agreement is exhausted still gets the order (outside the agreement, at the list price),
   with a warning, rather than leaving the need uncovered.
@@ -41,9 +43,11 @@ The rules, as a buyer would put them:
   date less the lead time in whole days (``ceil(lead_time_days)``). When that order date has
   already passed, the order goes out today (``as_of``) and arrives on the first delivery day
   on or after today + lead time; the line is then ``late`` and the reason gives the days.
-- **Nothing to source from.** A requirement without offers ("no offer") or whose suppliers
-  are all blocked ("all suppliers blocked") comes back as one unsourced line (``sourced``
-  false, no supplier), with the needed quantity unrounded.
+- **Nothing to source from.** A requirement without offers ("no offer"), whose suppliers are
+  all blocked ("all suppliers blocked") or lack a lead time ("no lead time for S-012") comes
+  back as one unsourced line (``sourced`` false, no supplier), with the need unrounded.
+- **In words.** Suppliers and agreements go by their codes where the offers carry them
+  (``supplier``, ``agreement``), else by id ("S12", "BA-7"); quantities by at most 2 decimals.
 
 The work is vectorised over all requirement × offer pairs. Agreement accounting is a
 cumulative sum per agreement in need-date order; when it finds an agreement exhausted, the
@@ -63,6 +67,22 @@ import polars as pl
 
 from takt.domain.weekdays import ALL_DAYS
 from takt.errors import InvalidInputError
+from takt.replenish._frames import (
+    EPOCH,
+    category_column,
+    date_column,
+    day_number,
+    first_bad_row,
+    flag_column,
+    id_column,
+    label_text,
+    labeller,
+    number_column,
+    number_text,
+    optional_text_column,
+    require_columns,
+    texts_per_group,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -108,12 +128,11 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
 }
 OUTPUT_COLUMNS = tuple(OUTPUT_SCHEMA)
 
-_EPOCH = dt.date(1970, 1, 1)
-_EPOCH_WEEKDAY = _EPOCH.weekday()  # Thursday = 3, with Monday = 0
+_EPOCH_WEEKDAY = EPOCH.weekday()  # Thursday = 3, with Monday = 0
 # Relative slack for float comparisons of quantities (x/pack landing a hair off a whole number).
 _REL_TOL = 1e-9
 # Tiers of a candidate offer for one requirement, best first.
-_QUALIFYING_PRIMARY, _ALTERNATE, _FALLBACK_PRIMARY, _BLOCKED = 0, 1, 2, 3
+_QUALIFYING_PRIMARY, _ALTERNATE, _FALLBACK_PRIMARY, _INELIGIBLE = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -133,121 +152,6 @@ class SourcingConfig:
         share = self.agreement_warn_share
         if not (isinstance(share, int | float) and 0.0 < share <= 1.0):
             raise InvalidInputError(f"agreement_warn_share must be inside (0, 1] (got {share!r})")
-
-
-# --------------------------------------------------------------------------------------------
-# Shared helpers (also used by consolidate and approval)
-
-
-def require_columns(frame: object, name: str, columns: Sequence[str]) -> pl.DataFrame:
-    """``frame`` as a polars DataFrame holding ``columns``, else an error naming what is missing."""
-    if not isinstance(frame, pl.DataFrame):
-        raise InvalidInputError(f"{name} must be a polars DataFrame (got {type(frame).__name__})")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InvalidInputError(f"{name} is missing columns: {', '.join(missing)}")
-    return frame
-
-
-def first_bad_row(
-    frame: pl.DataFrame,
-    name: str,
-    column: str,
-    bad: pl.Series,
-    rule: str,
-    label: Callable[[int], str],
-) -> None:
-    """Raise for the first row flagged in ``bad`` (nulls in ``bad`` count as fine).
-
-    ``label`` names a row in the caller's words (``requirement_id 12``).
-    """
-    flagged = bad.fill_null(False)
-    if flagged.any():
-        row = int(flagged.arg_true()[0])
-        value = frame.get_column(column)[row]
-        raise InvalidInputError(
-            f"{name}.{column} must be {rule} (got {value!r} in row {row}, {label(row)})"
-        )
-
-
-def labeller(frame: pl.DataFrame, *columns: str) -> Callable[[int], str]:
-    """Names a row by its identifying columns: ``item_id 4, supplier_id 12``."""
-
-    def label(row: int) -> str:
-        return ", ".join(f"{c} {frame.get_column(c)[row]}" for c in columns)
-
-    return label
-
-
-def id_column(frame: pl.DataFrame, name: str, column: str, *, nullable: bool = False) -> pl.Series:
-    """An identifier column as Int64; not whole numbers or (unless allowed) nulls is an error."""
-    series = frame.get_column(column)
-    if not (series.dtype.is_integer() or series.dtype == pl.Null):
-        raise InvalidInputError(f"{name}.{column} must hold whole numbers (got {series.dtype})")
-    series = series.cast(pl.Int64)
-    if not nullable and series.null_count():
-        row = int(series.is_null().arg_true()[0])
-        raise InvalidInputError(f"{name}.{column} must not be null (row {row})")
-    return series
-
-
-def float_column(frame: pl.DataFrame, name: str, column: str) -> pl.Series:
-    """A numeric column as Float64 (NaN read as null); text or dates are an error."""
-    series = frame.get_column(column)
-    if not (series.dtype.is_numeric() or series.dtype == pl.Null):
-        raise InvalidInputError(f"{name}.{column} must be numeric (got {series.dtype})")
-    return series.cast(pl.Float64).fill_nan(None)
-
-
-def date_column(
-    frame: pl.DataFrame, name: str, column: str, *, nullable: bool = False
-) -> pl.Series:
-    """A date column as pl.Date (datetimes are cut to their date)."""
-    series = frame.get_column(column)
-    if isinstance(series.dtype, pl.Datetime):
-        series = series.dt.date()
-    elif series.dtype == pl.Null:
-        series = series.cast(pl.Date)
-    elif series.dtype != pl.Date:
-        raise InvalidInputError(f"{name}.{column} must be a date (got {series.dtype})")
-    if not nullable and series.null_count():
-        row = int(series.is_null().arg_true()[0])
-        raise InvalidInputError(f"{name}.{column} must not be null (row {row})")
-    return series
-
-
-def category_column(
-    frame: pl.DataFrame,
-    name: str,
-    column: str,
-    allowed: Sequence[str],
-    label: Callable[[int], str],
-) -> pl.Series:
-    """A text column whose values must be among ``allowed`` (nulls included in the check)."""
-    series = frame.get_column(column)
-    text = series.dtype in (pl.String, pl.Null) or isinstance(
-        series.dtype, pl.Categorical | pl.Enum
-    )
-    if not text:
-        raise InvalidInputError(f"{name}.{column} must be text (got {series.dtype})")
-    series = series.cast(pl.String)
-    first_bad_row(
-        frame, name, column, ~series.is_in(list(allowed)).fill_null(False),
-        "one of " + ", ".join(allowed), label,
-    )  # fmt: skip
-    return series
-
-
-def number_text(expr: pl.Expr) -> pl.Expr:
-    """A quantity as a person writes it: ``40``, ``37.2``, ``0.3`` (at most 6 decimals)."""
-    return expr.round(6).cast(pl.String).str.strip_suffix(".0")
-
-
-def day_number(value: object, name: str = "as_of") -> int:
-    """A date as days since 1970-01-01 (the integer behind ``pl.Date``)."""
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidInputError(f"{name} must be a date (got {type(value).__name__})")
-    return (value - _EPOCH).days
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,10 +240,10 @@ def _read_requirements(requirements: object) -> pl.DataFrame:
     label = labeller(frame, "requirement_id")
     duplicated = ids.is_duplicated()
     first_bad_row(frame, name, "requirement_id", duplicated, "unique", label)
-    qty = float_column(frame, name, "qty")
-    first_bad_row(
-        frame, name, "qty", qty.is_null() | ~(qty.is_finite() & (qty > 0)), "finite and > 0", label
-    )
+    qty = number_column(
+        frame, name, "qty", label, test=lambda x: x.is_finite() & (x > 0), rule="finite and > 0",
+        nullable=False,
+    )  # fmt: skip
     category_column(frame, name, "strategy", STRATEGIES, label)
     return (
         pl.DataFrame(
@@ -364,25 +268,22 @@ def _read_offers(offers: object) -> pl.DataFrame:
     pair = pl.DataFrame({"i": item, "s": supplier})
     first_bad_row(frame, name, "supplier_id", pair.is_duplicated(), "unique per item", label)
     category_column(frame, name, "role", ROLES, label)
-    numbers: dict[str, pl.Series] = {}
     checks: dict[str, tuple[Callable[[pl.Series], pl.Series], str, bool]] = {
         # column: (test on non-null values, rule, nullable)
         "allocation_share": (lambda x: (x >= 0) & (x <= 1), "inside [0, 1] or null", True),
         "moq": (lambda x: x.is_finite() & (x >= 0), "finite and >= 0 or null", True),
         "pack_multiple": (lambda x: x.is_finite() & (x > 0), "finite and > 0 or null", True),
         "unit_price": (lambda x: x.is_finite() & (x >= 0), "finite and >= 0", False),
-        "lead_time_days": (lambda x: (x >= 0) & (x <= 36500), "in 0..36500 days", False),
+        # A null lead time is allowed: such an offer cannot be dated and is passed over.
+        "lead_time_days": (lambda x: (x >= 0) & (x <= 36500), "in 0..36500 days or null", True),
         "agreement_committed_qty": (lambda x: x.is_finite() & (x >= 0), "finite and >= 0", True),
         "agreement_released_qty": (lambda x: x.is_finite() & (x >= 0), "finite and >= 0", True),
         "agreement_unit_price": (lambda x: x.is_finite() & (x >= 0), "finite and >= 0", True),
     }
-    for column, (test, rule, nullable) in checks.items():
-        values = float_column(frame, name, column)
-        bad = ~test(values).fill_null(True)
-        if not nullable:
-            bad = bad | values.is_null()
-        first_bad_row(frame, name, column, bad, rule, label)
-        numbers[column] = values
+    numbers = {
+        column: number_column(frame, name, column, label, test=test, rule=rule, nullable=nullable)
+        for column, (test, rule, nullable) in checks.items()
+    }
     agreement = id_column(frame, name, "agreement_id", nullable=True)
     first_bad_row(
         frame, name, "agreement_id", agreement.is_duplicated() & agreement.is_not_null(),
@@ -391,22 +292,13 @@ def _read_offers(offers: object) -> pl.DataFrame:
     for column in ("agreement_committed_qty", "agreement_released_qty"):
         missing = agreement.is_not_null() & numbers[column].is_null()
         first_bad_row(frame, name, column, missing, "given where agreement_id is", label)
-    weekdays = frame.get_column("delivery_weekdays")
-    if not (weekdays.dtype.is_integer() or weekdays.dtype == pl.Null):
-        raise InvalidInputError(
-            f"offers.delivery_weekdays must be an integer mask ({weekdays.dtype})"
-        )
-    weekdays = weekdays.cast(pl.Int64)
+    weekdays = id_column(frame, name, "delivery_weekdays", nullable=True)
     bad_mask = (weekdays < 1) | (weekdays > ALL_DAYS)
     first_bad_row(
         frame, name, "delivery_weekdays", bad_mask, "a weekday mask in 1..127 or null", label
     )
-    flags = {}
-    for column in ("supplier_blocked", "supplier_at_risk"):
-        series = frame.get_column(column)
-        if series.dtype not in (pl.Boolean, pl.Null):
-            raise InvalidInputError(f"offers.{column} must be true/false (got {series.dtype})")
-        flags[column] = series.cast(pl.Boolean).fill_null(False)
+    supplier_code = optional_text_column(frame, name, "supplier")
+    agreement_number = optional_text_column(frame, name, "agreement")
     return (
         pl.DataFrame(
             {
@@ -419,16 +311,24 @@ def _read_offers(offers: object) -> pl.DataFrame:
                 "unit_price": numbers["unit_price"],
                 "mask": weekdays.fill_null(ALL_DAYS),
                 "lead_days": numbers["lead_time_days"].ceil().cast(pl.Int64),
-                "blocked": flags["supplier_blocked"],
-                "at_risk": flags["supplier_at_risk"],
+                "blocked": flag_column(frame, name, "supplier_blocked"),
+                "at_risk": flag_column(frame, name, "supplier_at_risk"),
                 "agreement_id": agreement,
                 "committed": numbers["agreement_committed_qty"].fill_null(np.nan),
                 "released": numbers["agreement_released_qty"].fill_null(np.nan),
                 "agreement_price": numbers["agreement_unit_price"].fill_null(np.nan),
+                "supplier_code": supplier_code,
+                "agreement_number": agreement_number,
             }
         )
         .with_row_index("_o")
-        .with_columns(pl.col("_o").cast(pl.Int64))
+        .with_columns(
+            pl.col("_o").cast(pl.Int64),
+            # How the sentences name the supplier and the agreement: "S-024", "BA-182".
+            supplier_label=label_text(pl.col("supplier_code"), pl.col("supplier_id"), "S"),
+            agreement_label=label_text(pl.col("agreement_number"), pl.col("agreement_id"), "BA-"),
+        )
+        .drop("supplier_code", "agreement_number")
     )
 
 
@@ -453,7 +353,8 @@ class _Candidates:
     agreement_price: FloatArray
     has_agreement: BoolArray
     remaining: FloatArray  # committed − released before this run
-    lead_time: FloatArray
+    lead_time: FloatArray  # whole days; inf where the offer has none
+    undated: BoolArray  # no lead time: the order could not be dated, so the offer is skipped
     blocked: BoolArray
     at_risk: BoolArray
     group: IntArray  # 0, 1, ... per requirement that has offers, in row order
@@ -470,6 +371,8 @@ class _Candidates:
             return pairs.get_column(name).to_numpy()
 
         agreement = pairs.get_column("agreement_id").is_not_null().to_numpy()
+        lead_time = col("lead_days").astype(np.float64)  # a null lead time comes as NaN
+        undated = np.isnan(lead_time)
         return cls(
             req=requirement,
             rank=col("_rank").astype(np.int64),
@@ -484,7 +387,8 @@ class _Candidates:
             agreement_price=col("agreement_price").astype(np.float64),
             has_agreement=agreement,
             remaining=col("committed").astype(np.float64) - col("released").astype(np.float64),
-            lead_time=col("lead_days").astype(np.float64),
+            lead_time=np.where(undated, np.inf, lead_time),
+            undated=undated,
             blocked=col("blocked").astype(bool),
             at_risk=col("at_risk").astype(bool),
             group=np.cumsum(new_group) - 1,
@@ -510,14 +414,14 @@ class _Choice:
 
 def _choose(c: _Candidates, exhausted: BoolArray, n_requirements: int) -> _Choice:
     """One pass of the choice, given which pairs already found their agreement exhausted."""
-    eligible = ~c.blocked
+    eligible = ~c.blocked & ~c.undated
     qualifying = c.primary & eligible & ~c.at_risk & ~exhausted
     releasable = c.has_agreement & ~exhausted
     price = np.where(releasable & ~np.isnan(c.agreement_price), c.agreement_price, c.unit_price)
     tier = np.select(
         [qualifying, eligible & ~c.primary, eligible],
         [_QUALIFYING_PRIMARY, _ALTERNATE, _FALLBACK_PRIMARY],
-        _BLOCKED,
+        _INELIGIBLE,
     ).astype(np.int64)
     share_key = np.where(qualifying, -c.share, 0.0)
     keys = (tier, c.at_risk, share_key, price, c.lead_time, c.supplier)
@@ -538,7 +442,7 @@ def _choose(c: _Candidates, exhausted: BoolArray, n_requirements: int) -> _Choic
     # A split gives a line to every shareholder; otherwise the best offer takes the whole.
     split_requirement = (holders >= 2) & ~short
     is_best = np.arange(c.req.size) == best[c.req]
-    line = np.where(split_requirement[c.req], split, is_best) & (tier != _BLOCKED)
+    line = np.where(split_requirement[c.req], split, is_best) & (tier != _INELIGIBLE)
     part = np.where(split, part_if_split, c.need)
     qty = round_up_to_pack(part, c.moq, c.pack)
 
@@ -603,10 +507,13 @@ def source_requirements(
         One row per supplier-item: ``item_id``, ``supplier_id`` (unique per item), ``role``
         (primary or alternate), ``allocation_share`` (0..1 or null), ``moq`` (null = none),
         ``pack_multiple`` (> 0, null = any qty), ``unit_price``, ``delivery_weekdays`` (mask
-        1..127, bit 0 = Monday, null = every day), ``lead_time_days`` (≥ 0), ``supplier_blocked``
-        and ``supplier_at_risk`` (bool, null = false), ``agreement_id`` (int or null, unique),
-        ``agreement_committed_qty`` and ``agreement_released_qty`` (required with an agreement),
-        ``agreement_unit_price`` (null = the list price).
+        1..127, bit 0 = Monday, null = every day), ``lead_time_days`` (≥ 0, null = none: the
+        offer is passed over), ``supplier_blocked`` and ``supplier_at_risk`` (bool, null =
+        false), ``agreement_id`` (int or null, unique), ``agreement_committed_qty`` and
+        ``agreement_released_qty`` (required with an agreement), ``agreement_unit_price``
+        (null = the list price). Optional, for the words only: ``supplier`` (the supplier's
+        code) and ``agreement`` (the agreement's number), text; where null or missing the
+        reasons say ``S<supplier_id>`` and ``BA-<agreement_id>``.
     as_of : date
         Today: no order date before it.
     config : SourcingConfig, optional
@@ -640,7 +547,7 @@ def source_requirements(
     c = _Candidates.build(req, offer_table)
     choice = _settle(c, req.height, offer_table.height)
     lines = _lines(c, choice, req, offer_table, today, config)
-    unsourced = _unsourced(c, req)
+    unsourced = _unsourced(c, req, offer_table)
     return (
         pl.concat([lines, unsourced], how="vertical")
         .sort("_r", "supplier_id", nulls_last=True)
@@ -648,76 +555,38 @@ def source_requirements(
     )
 
 
-def _unsourced(c: _Candidates, req: pl.DataFrame) -> pl.DataFrame:
-    has_offer = np.zeros(req.height, dtype=bool)
-    has_offer[c.req] = True
-    has_eligible = np.zeros(req.height, dtype=bool)
-    has_eligible[c.req[~c.blocked]] = True
-    frame = req.with_columns(
-        reason=pl.when(pl.Series(has_offer))
-        .then(pl.lit("all suppliers blocked"))
-        .otherwise(pl.lit("no offer"))
-    ).filter(~pl.Series(has_eligible))
-    return frame.select(
-        "_r",
-        "requirement_id",
-        "item_id",
-        pl.lit(None, pl.Int64).alias("supplier_id"),
-        pl.lit(None, pl.String).alias("role"),
-        pl.col("need_qty").alias("qty"),
-        pl.lit(None, pl.Float64).alias("unit_price"),
-        pl.lit(None, pl.Float64).alias("value"),
-        pl.lit(None, pl.Int64).alias("agreement_id"),
-        pl.col("need_day").cast(pl.Int32).cast(pl.Date).alias("need_date"),
-        pl.lit(None, pl.Date).alias("delivery_date"),
-        pl.lit(None, pl.Date).alias("order_date"),
-        pl.lit(False).alias("late"),
-        pl.lit(False).alias("split"),
-        pl.lit(False).alias("sourced"),
-        "reason",
-        pl.lit(None, pl.String).alias("warning"),
-    )
-
-
-def _passed_over(
-    c: _Candidates, choice: _Choice, left: FloatArray, committed: FloatArray, agreement: IntArray
-) -> pl.DataFrame:
-    """Per requirement, why each primary that did not qualify was passed over."""
-    # A fallback primary that got the order explains itself on its own line.
-    own_line = choice.line & (choice.tier == _FALLBACK_PRIMARY)
-    rows = np.flatnonzero(c.primary & (choice.tier != _QUALIFYING_PRIMARY) & ~own_line)
-    frame = pl.DataFrame(
-        {
-            "_r": c.req[rows],
-            "supplier": c.supplier[rows],
-            "blocked": c.blocked[rows],
-            "at_risk": c.at_risk[rows],
-            "agreement": agreement[c.offer[rows]],
-            "left": left[c.offer[rows]],
-            "committed": committed[c.offer[rows]],
-        }
-    )
-    who = pl.lit("primary S") + pl.col("supplier").cast(pl.String)
-    why = (
-        pl.when(pl.col("blocked"))
-        .then(who + " blocked")
-        .when(pl.col("at_risk"))
-        .then(who + " at risk")
-        .otherwise(
-            who
-            + " agreement BA-"
-            + pl.col("agreement").cast(pl.String)
-            + " exhausted: "
-            + number_text(pl.col("left"))
-            + " of "
-            + number_text(pl.col("committed"))
-            + " left"
+def _unsourced(c: _Candidates, req: pl.DataFrame, offer_table: pl.DataFrame) -> pl.DataFrame:
+    """One line per requirement that no offer can serve, saying why."""
+    names, n = offer_table.get_column("supplier_label"), req.height
+    has_offer = np.bincount(c.req, minlength=n) > 0
+    has_eligible = np.bincount(c.req, weights=~c.blocked & ~c.undated, minlength=n) > 0
+    # Suppliers that are not blocked but lack a lead time: naming them tells what to fix.
+    rows = np.flatnonzero(~has_eligible[c.req] & ~c.blocked)
+    undated = texts_per_group(c.req[rows], names.gather(c.offer[rows]), n)
+    frame = (
+        req.with_columns(has_offer=pl.Series(has_offer), undated=undated)
+        .filter(~pl.Series(has_eligible))
+        .with_columns(
+            reason=pl.when(pl.col("undated").is_not_null())
+            .then(pl.format("no lead time for {}", "undated"))
+            .when("has_offer")
+            .then(pl.lit("all suppliers blocked"))
+            .otherwise(pl.lit("no offer"))
         )
     )
-    return (
-        frame.with_columns(why=why)
-        .group_by("_r", maintain_order=True)
-        .agg(pl.col("why").str.join(", "))
+    given = {
+        "qty": pl.col("need_qty"),
+        "need_date": pl.col("need_day").cast(pl.Int32).cast(pl.Date),
+        "late": pl.lit(False),
+        "split": pl.lit(False),
+        "sourced": pl.lit(False),
+    }
+    return frame.select(
+        "_r",
+        *(
+            pl.col(c) if c in frame.columns else given.get(c, pl.lit(None)).cast(t).alias(c)
+            for c, t in OUTPUT_SCHEMA.items()
+        ),
     )
 
 
@@ -752,128 +621,157 @@ def _lines(
     )
     qty = choice.qty[rows]
     offer = c.offer[rows]
-    exhausted = choice.exhausted[rows] & c.has_agreement[rows]
-    in_run = choice.released_in_run[rows]
-    # Short-of-MOQ supplier of a requirement whose split fell back to one primary.
-    short_rows = np.flatnonzero(choice.moq_short)
-    short = pl.DataFrame(
-        {
-            "_r": c.req[short_rows],
-            "short_supplier": c.supplier[short_rows],
-            "short_part": c.need[short_rows] * c.share[short_rows] / choice.split_total[short_rows],
-            "short_moq": c.moq[short_rows],
-        }
-    ).unique("_r", keep="first", maintain_order=True)
-    passed = _passed_over(c, choice, left, committed, agreement_ids)
-    frame = pl.DataFrame(
+    offer_texts = _offer_texts(offer_table, left)
+    requirement_texts = _requirement_texts(c, choice, offer_texts, req.height)
+    numbers = pl.DataFrame(
         {
             "_r": c.req[rows],
             "requirement_id": req.get_column("requirement_id").to_numpy()[c.req[rows]],
             "item_id": req.get_column("item_id").to_numpy()[c.req[rows]],
             "supplier_id": c.supplier[rows],
-            "primary": c.primary[rows],
             "tier": choice.tier[rows],
             "part": choice.part[rows],
             "qty": qty,
-            "moq": c.moq[rows],
-            "pack": c.pack[rows],
             "unit_price": unit_price,
             "value": qty * unit_price,
             "release": release,
-            "own_agreement": np.where(c.has_agreement[rows], agreement_ids[offer], -1),
-            "exhausted": exhausted,
-            "left": np.where(exhausted, left[offer], np.nan),
+            "agreement_id": np.where(release, agreement_ids[offer], -1),
+            "exhausted": choice.exhausted[rows] & c.has_agreement[rows],
             "committed": committed[offer],
-            "released_after": np.where(release, released[offer] + in_run, np.nan),
-            "at_risk": c.at_risk[rows],
-            "share_pct": 100.0 * c.share[rows] / choice.split_total[rows],
+            "released_after": np.where(
+                release, released[offer] + choice.released_in_run[rows], np.nan
+            ),
+            "share_pct": np.where(
+                choice.split[rows], 100.0 * c.share[rows] / choice.split_total[rows], np.nan
+            ),
             "split": choice.split[rows],
             "need_day": need_day,
             "delivery_day": delivery,
             "order_day": order,
         }
     )
-    frame = (
-        frame.with_columns(pl.col(pl.Float64).fill_nan(None))
-        .join(short, on="_r", how="left")
-        .join(passed, on="_r", how="left")
+    frame = [numbers, offer_texts[offer], requirement_texts[c.req[rows]]]
+    return (
+        pl.concat(frame, how="horizontal")
+        .lazy()
         .with_columns(
-            agreement_id=pl.when("release").then(pl.col("own_agreement")).otherwise(None),
+            pl.col("released_after", "share_pct").fill_nan(None),
+            agreement_id=pl.when("release").then("agreement_id"),
             need_date=pl.col("need_day").cast(pl.Int32).cast(pl.Date),
             delivery_date=pl.col("delivery_day").cast(pl.Int32).cast(pl.Date),
             order_date=pl.col("order_day").cast(pl.Int32).cast(pl.Date),
             late=pl.col("delivery_day") > pl.col("need_day"),
             sourced=pl.lit(True),
         )
-    )
-    # Texts only where a sentence uses them (nulls cost next to nothing to format).
-    agreement_used = pl.col("release") | pl.col("exhausted")
-    texts = {
-        "part": pl.col("part"),
-        "qty": pl.col("qty"),
-        "moq": pl.when(pl.col("moq") > 0).then("moq"),
-        "pack": pl.col("pack"),
-        "left": pl.col("left"),
-        "committed": pl.when(agreement_used).then("committed"),
-        "released_after": pl.col("released_after"),
-        "short_part": pl.col("short_part"),
-        "short_moq": pl.col("short_moq"),
-        "share": pl.when("split").then(pl.col("share_pct").round(1)),
-    }
-    return (
-        frame.lazy()
-        .with_columns(
-            role=pl.when("primary").then(pl.lit("primary")).otherwise(pl.lit("alternate")),
-            supplier_text=pl.format("S{}", "supplier_id"),
-            agreement_text=pl.when(agreement_used).then(pl.format("BA-{}", "own_agreement")),
-            late_text=pl.when("late").then(pl.col("delivery_date").cast(pl.String)),
-            **{f"{name}_text": number_text(value) for name, value in texts.items()},
-        )
+        .with_columns(released_after_text=number_text(pl.col("released_after")))
         .with_columns(reason=_reason(), warning=_warning(config.agreement_warn_share))
         .select("_r", *OUTPUT_COLUMNS)
         .collect()
     )
 
 
-def _reason() -> pl.Expr:
-    """The buyer's sentence for a sourced line, from the line's columns and their texts."""
-    tier = pl.col("tier")
-    fallback = pl.when(tier == _FALLBACK_PRIMARY).then(
-        pl.when("at_risk")
-        .then(pl.lit(" at risk, no eligible alternate"))
-        .otherwise(pl.lit(", no eligible alternate"))
-    )
-    source = pl.concat_str(
-        [pl.col("role"), pl.lit(" "), pl.col("supplier_text"), fallback], ignore_nulls=True
-    )
-    split = pl.format("{}% of a split need", "share_text")
-    passed_over = (
-        pl.when((tier == _ALTERNATE) & pl.col("why").is_null())
-        .then(pl.lit("no primary offer"))
-        .otherwise(pl.col("why"))
-    )
-    no_split = pl.when(~pl.col("split")).then(
-        pl.format(
-            "no split: S{}'s part {} would be below its MOQ {}, whole need to the largest share",
-            "short_supplier",
-            "short_part_text",
-            "short_moq_text",
-        )
-    )
+# --------------------------------------------------------------------------------------------
+# The sentences. A run has many more lines than offers, so each piece is written where it
+# varies: once per offer (who, rounding terms, an exhausted agreement), once per requirement
+# (primaries passed over, a split given up), per line only the line's own numbers and dates.
+
+
+def _offer_texts(offer_table: pl.DataFrame, left: FloatArray) -> pl.DataFrame:
+    """Per offer row, the sentence pieces that depend on the offer alone.
+
+    ``left`` is what each agreement has left after the run: the balance an exhausted
+    agreement is reported with, whichever requirement found it exhausted.
+    """
+    who = pl.col("supplier_label")
+    agreement = pl.col("agreement_label")
+    role = pl.when("primary").then(pl.lit("primary")).otherwise(pl.lit("alternate"))
+    committed = number_text(pl.col("committed"))
+    left_text = number_text(pl.col("left"))
     terms = pl.concat_str(
-        [pl.format("MOQ {}", "moq_text"), pl.format("pack {}", "pack_text")],
+        [
+            pl.when(pl.col("moq") > 0).then(pl.format("MOQ {}", number_text(pl.col("moq")))),
+            pl.format("pack {}", number_text(pl.col("pack"))),
+        ],
         separator=", ",
         ignore_nulls=True,
     )
+    exhausted = pl.format("agreement {} exhausted: {} of {} left", agreement, left_text, committed)
+    passed_over = (
+        pl.when("blocked")
+        .then(pl.format("primary {} blocked", who))
+        .when(pl.col("lead_days").is_null())
+        .then(pl.format("no lead time for {}", who))
+        .when("at_risk")
+        .then(pl.format("primary {} at risk", who))
+        .otherwise(pl.format("primary {} {}", who, exhausted))
+    )
+    return offer_table.with_columns(
+        pl.col("pack", "committed").fill_nan(None), left=pl.Series(left).fill_nan(None)
+    ).select(
+        role=role,
+        supplier_text=who,
+        agreement_text=agreement,
+        committed_text=committed,
+        source=pl.format("{} {}", role, who),
+        fallback_source=pl.format(
+            "primary {}{}, no eligible alternate",
+            who,
+            pl.when("at_risk").then(pl.lit(" at risk")).otherwise(pl.lit("")),
+        ),
+        terms=terms,
+        exhausted_text=pl.format("{}, ordered at the list price", exhausted),
+        passed_over=passed_over,
+        risk_warning=pl.when("at_risk").then(pl.format("supplier {} at risk", who)),
+    )
+
+
+def _requirement_texts(
+    c: _Candidates, choice: _Choice, offer_texts: pl.DataFrame, n_requirements: int
+) -> pl.DataFrame:
+    """Per requirement row, the pieces of its lines' sentences that are the requirement's.
+
+    ``why`` its primaries that did not qualify were passed over, ``no_split`` why it was not
+    split after all; null where there is nothing to say.
+    """
+    # A fallback primary that got the order explains itself on its own line.
+    own_line = choice.line & (choice.tier == _FALLBACK_PRIMARY)
+    passed = np.flatnonzero(c.primary & (choice.tier != _QUALIFYING_PRIMARY) & ~own_line)
+    why = offer_texts.get_column("passed_over").gather(c.offer[passed])
+    # The first offer (of each requirement) whose split part fell below its MOQ.
+    short = np.flatnonzero(choice.moq_short)
+    short = short[np.unique(c.req[short], return_index=True)[1]]
+    no_split = pl.format(
+        "no split: {}'s part {} would be below its MOQ {}, whole need to the largest share",
+        pl.lit(offer_texts.get_column("supplier_text").gather(c.offer[short])),
+        number_text(pl.lit(c.need[short] * c.share[short] / choice.split_total[short])),
+        number_text(pl.lit(c.moq[short])),
+    )
+    return pl.DataFrame(
+        {
+            "why": texts_per_group(c.req[passed], why, n_requirements),
+            "no_split": texts_per_group(
+                c.req[short], pl.select(no_split).to_series(), n_requirements
+            ),
+        }
+    )
+
+
+def _reason() -> pl.Expr:
+    """The buyer's sentence for a sourced line, from the line's columns and its texts."""
+    tier = pl.col("tier")
+    source = pl.when(tier == _FALLBACK_PRIMARY).then("fallback_source").otherwise("source")
+    split = pl.format("{}% of a split need", number_text(pl.col("share_pct").round(1)))
+    passed_over = (
+        pl.when((tier == _ALTERNATE) & pl.col("why").is_null())
+        .then(pl.lit("no primary offer"))
+        .otherwise("why")
+    )
     rounded = pl.col("qty") > pl.col("part") * (1 + _REL_TOL)
-    rounding = pl.concat_str(
-        [
-            pl.when(rounded)
-            .then(pl.format("rounded {} up to ", "part_text"))
-            .otherwise(pl.lit("qty ")),
-            pl.col("qty_text"),
-            pl.when(rounded).then(pl.format(" ({})", terms)).otherwise(pl.lit(" as needed")),
-        ]
+    qty = number_text(pl.col("qty"))
+    rounding = (
+        pl.when(rounded)
+        .then(pl.format("rounded {} up to {} ({})", number_text(pl.col("part")), qty, "terms"))
+        .otherwise(pl.format("qty {} as needed", qty))
     )
     release = pl.when("release").then(
         pl.format(
@@ -883,40 +781,36 @@ def _reason() -> pl.Expr:
             "committed_text",
         )
     )
-    exhausted = pl.format(
-        "agreement {} exhausted: {} of {} left, ordered at the list price",
-        "agreement_text",
-        "left_text",
-        "committed_text",
-    )
+    exhausted = pl.when("exhausted").then("exhausted_text")
     days_late = pl.col("delivery_day") - pl.col("need_day")
-    late = pl.format(
-        "late {} {}: ordered today, earliest delivery {}",
-        days_late,
-        pl.when(days_late == 1).then(pl.lit("day")).otherwise(pl.lit("days")),
-        "late_text",
+    late = pl.when("late").then(
+        pl.format(
+            "late {} {}: ordered today, earliest delivery {}",
+            days_late,
+            pl.when(days_late == 1).then(pl.lit("day")).otherwise(pl.lit("days")),
+            pl.col("delivery_date").cast(pl.String),
+        )
     )
     return pl.concat_str(
-        [source, split, passed_over, no_split, rounding, release, exhausted, late],
+        [source, split, passed_over, "no_split", rounding, release, exhausted, late],
         separator="; ",
         ignore_nulls=True,
     )
 
 
 def _warning(warn_share: float) -> pl.Expr:
-    near_full = pl.col("release") & (
-        pl.col("released_after") >= warn_share * pl.col("committed") * (1 - _REL_TOL)
+    """A release that (nearly) uses up its agreement, then a supplier at risk; null for none."""
+    released_after, committed = pl.col("released_after"), pl.col("committed")
+    near_full = pl.col("release") & (released_after >= warn_share * committed * (1 - _REL_TOL))
+    agreement_warning = pl.format(
+        "{} {}% released after this ({} of {})",
+        "agreement_text",
+        number_text((100.0 * released_after / committed).round(0)),
+        "released_after_text",
+        "committed_text",
     )
-    percent = number_text((100.0 * pl.col("released_after") / pl.col("committed")).round(0))
-    agreement_warning = pl.when(near_full).then(
-        pl.format(
-            "{} {}% released after this ({} of {})",
-            "agreement_text",
-            percent,
-            "released_after_text",
-            "committed_text",
-        )
+    return (
+        pl.when(near_full)
+        .then(pl.concat_str([agreement_warning, "risk_warning"], separator="; ", ignore_nulls=True))
+        .otherwise("risk_warning")
     )
-    risk_warning = pl.when("at_risk").then(pl.format("supplier {} at risk", "supplier_text"))
-    warning = pl.concat_str([agreement_warning, risk_warning], separator="; ", ignore_nulls=True)
-    return pl.when(warning != "").then(warning)
