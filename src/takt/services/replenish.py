@@ -153,7 +153,10 @@ def _decide(
         "plan_reason",
         "explain",
     )
-    lines = lines.join(context, on="requirement_id", how="left")
+    codes = offers.select("supplier_id", "supplier").unique("supplier_id")
+    lines = lines.join(context, on="requirement_id", how="left").join(
+        codes, on="supplier_id", how="left"
+    )
     # The need date is when stock reaches the safety stock; arriving after it but before
     # the safety stock is used up is what that stock is for. Late is past that.
     cover = pl.duration(days=pl.col("safety_cover_days"))
