@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -121,7 +121,37 @@ def _import(
         raise ImportValidationError(
             [InputProblem(file, None, None, f"rejected by the database: {detail}")]
         ) from exc
+    if result.inserted + result.updated >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(engine, spec.kind)
     return result
+
+
+# A load this large changes the tables enough for the query planner to need fresh
+# statistics at once (PostgreSQL's autovacuum gets to it only later): after a 2-million
+# line PO import its stale estimates made single-item lookups scan whole tables.
+ANALYZE_AFTER_ROWS = 10_000
+_TABLES = {
+    "items": ("items",),
+    "suppliers": ("suppliers",),
+    "offers": ("offers",),
+    "agreements": ("blanket_agreements", "agreement_lines"),
+    "inventory": ("inventory_balances",),
+    "signals": ("demand_signals", "demand_buckets"),
+    "demand-series": ("demand_buckets",),
+    "purchase-orders": ("purchase_orders", "purchase_order_lines", "po_events"),
+    "receipts": ("receipts",),
+    "risk-events": ("risk_events",),
+}
+
+
+def refresh_statistics(engine: Engine, kind: str) -> None:
+    """ANALYZE the tables an import of ``kind`` wrote (PostgreSQL; SQLite plans well
+    enough without and has no autovacuum lag to cover)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in _TABLES.get(kind, ()):
+            conn.execute(text(f"ANALYZE {table}"))
 
 
 # --------------------------------------------------------------------------- row checks

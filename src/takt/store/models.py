@@ -223,6 +223,8 @@ class DemandBucketRow(Base):
 
 class PurchaseOrderRow(Base):
     __tablename__ = "purchase_orders"
+    # Unsent (approved) POs of a supplier are looked up on every order placed.
+    __table_args__ = (Index("ix_purchase_orders_status_supplier", "status", "supplier_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)

@@ -87,6 +87,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_proposals_status_item", ["status", "item_id"], unique=False)
 
     op.create_index("ix_lead_time_stats_run_item", "lead_time_stats", ["run_id", "item_id"])
+    op.create_index(
+        "ix_purchase_orders_status_supplier", "purchase_orders", ["status", "supplier_id"]
+    )
     with op.batch_alter_table("item_policies", schema=None) as batch_op:
         batch_op.add_column(sa.Column("demand_per_day", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("lead_time_days", sa.Float(), nullable=True))
@@ -116,6 +119,7 @@ def downgrade() -> None:
 
     op.drop_table("proposals")
     op.drop_index("ix_lead_time_stats_run_item", table_name="lead_time_stats")
+    op.drop_index("ix_purchase_orders_status_supplier", table_name="purchase_orders")
     with op.batch_alter_table("item_policies", schema=None) as batch_op:
         batch_op.drop_column("lead_time_days")
         batch_op.drop_column("demand_per_day")
