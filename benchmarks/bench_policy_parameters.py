@@ -1,22 +1,27 @@
 """Speed of compute_parameters: stocking parameters for one million items.
 
-Three timings (median of ``--repeat`` runs, seeded items):
+Timings (median of ``--repeat`` runs, seeded items):
 
 - normal path: N items (default 1,000,000) that the normal approximation sizes (smooth and
   erratic items with enough volume, and new items; generated, then the few that fail the
   normal test dropped), every strategy and logic. Target <= 5 s.
-- Monte Carlo path: ``--mc-items`` intermittent and lumpy items (2,000 samples each),
-  reported as items per second.
-- mixed run (``--mixed``): N items in a realistic mix of patterns, once, with the share of
-  each method.
+- intermittent and lumpy path: ``--compound-items`` intermittent and lumpy items sized by
+  the compound convolution (the default), and the first ``--mc-items`` of them by the
+  Monte Carlo (2,000 samples each), as items per second; and how far the Monte Carlo's
+  reorder points fall from the exact ones.
+- mixed run (``--mixed``): N items in a realistic mix of patterns: total seconds, the share
+  of items per method and the seconds spent in the compound kernel. Target <= 5 s.
 
-Baseline in the same run: a per-item Python loop over scipy.stats doing the same sizing
-(normal: norm.ppf, EOQ, MOQ/pack rounding, kanban count; Monte Carlo: lognormal lead
-times, binomial counts and gamma sizes with scipy.stats ``rvs`` per item, then the sample
-quantile) on ``--baseline-items`` items, extrapolated to N and to items per second.
+Baselines in the same run, a per-item Python loop over scipy.stats doing the same sizing,
+extrapolated to N and to items per second: normal (norm.ppf, EOQ, MOQ/pack rounding,
+kanban count) and Monte Carlo (lognormal lead times, binomial counts and gamma sizes with
+scipy.stats ``rvs`` per item, then the sample quantile) on ``--baseline-items`` items;
+compound (binomial pmfs at 16 Gauss-Hermite lead-time nodes, gamma cdfs, brentq for the
+quantile) on ``--exact-baseline-items`` items.
 
     python benchmarks/bench_policy_parameters.py [--items 1000000] [--mc-items 20000]
-        [--baseline-items 10000] [--repeat 3] [--mixed]
+        [--compound-items 200000] [--baseline-items 10000] [--exact-baseline-items 1000]
+        [--repeat 3] [--mixed]
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
+from scipy import optimize, stats
 
+import takt.policy._ltd_levels as levels_module
 from takt.policy.parameters import ParameterConfig, compute_parameters
 
 NORMAL_MIX = {"smooth": 0.6, "erratic": 0.25, "new": 0.15}
@@ -154,23 +160,77 @@ def baseline_montecarlo(items: pl.DataFrame, samples: int, seed: int = 0) -> lis
         whole = np.floor(days)
         p = 1.0 / row["adi"]
         count = stats.binom.rvs(whole.astype(int), p, random_state=rng)
+        # The fraction of a last period brings a full order with probability p·f.
+        count += stats.bernoulli.rvs(p * (days - whole), random_state=rng)
         shape, scale = 1.0 / row["cv2"], row["demand_mean"] * row["adi"] * row["cv2"]
         demand = np.where(
             count > 0,
             stats.gamma.rvs(np.maximum(count, 1) * shape, scale=scale, random_state=rng),
             0.0,
         )
-        partial = stats.bernoulli.rvs(p, size=samples, random_state=rng) * (days - whole)
-        demand += partial * stats.gamma.rvs(shape, scale=scale, size=samples, random_state=rng)
         out.append(float(np.quantile(demand, target, method="inverted_cdf")))
     return out
+
+
+_HERMITE_NODES, _HERMITE_WEIGHTS = np.polynomial.hermite_e.hermegauss(16)
+
+
+def _mixture_quantile(counts: Any, shape: float, scale: float, target: float) -> float:
+    k = np.arange(len(counts))
+
+    def below(x: float) -> float:
+        sizes = stats.gamma.cdf(x, np.maximum(k, 1) * shape, scale=scale)
+        return float(counts[0] + np.sum(counts[1:] * sizes[1:]) - target)
+
+    if below(0.0) >= 0.0:
+        return 0.0
+    return float(optimize.brentq(below, 0.0, 4.0 * scale * shape * len(k), xtol=1e-9))
+
+
+def baseline_compound(items: pl.DataFrame) -> list[float]:
+    """The convolution per item with scipy.stats: lead time at 16 Gauss-Hermite nodes."""
+    out = []
+    weights = _HERMITE_WEIGHTS / _HERMITE_WEIGHTS.sum()
+    for row in items.iter_rows(named=True):
+        target, review, _ = _baseline_common(row)
+        mu_l, sd_l = row["lead_time_mean_days"], row["lead_time_sd_days"]
+        log_sd = math.sqrt(math.log1p((sd_l / mu_l) ** 2))
+        days = review + mu_l * np.exp(log_sd * _HERMITE_NODES - 0.5 * log_sd**2)
+        p = 1.0 / row["adi"]
+        k = np.arange(int(days.max()) + 2)
+        whole = np.floor(days)
+        part = days - whole
+        pmf = (1.0 - part) * stats.binom.pmf(k[:, None], whole, p) + part * stats.binom.pmf(
+            k[:, None], whole + 1, p
+        )
+        counts = pmf @ weights
+        shape, scale = 1.0 / row["cv2"], row["demand_mean"] * row["adi"] * row["cv2"]
+        out.append(_mixture_quantile(counts, shape, scale, target))
+    return out
+
+
+class _KernelTimer:
+    """Wraps the compound kernel inside compute_parameters to add up its seconds."""
+
+    def __init__(self) -> None:
+        self.kernel = levels_module.compound_reorder_points
+        self.seconds = 0.0
+
+    def __call__(self, *args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return self.kernel(*args)
+        finally:
+            self.seconds += time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--mc-items", type=int, default=20_000)
+    parser.add_argument("--compound-items", type=int, default=200_000)
     parser.add_argument("--baseline-items", type=int, default=10_000)
+    parser.add_argument("--exact-baseline-items", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--mixed", action="store_true")
     args = parser.parse_args()
@@ -178,6 +238,7 @@ def main() -> None:
 
     # Compile (or load the cached kernels) outside the timings.
     compute_parameters(make_items(100, MC_MIX, seed=1))
+    compute_parameters(make_items(100, MC_MIX, seed=1), ParameterConfig(ltd_method="montecarlo"))
 
     # Keep the items the normal approximation sizes (a few short-interval erratic ones
     # fail the normal test and would be Monte Carlo).
@@ -198,30 +259,68 @@ def main() -> None:
         f"{base_full:.1f} s extrapolated to {n:,} -> {base_full / normal_s:.0f}x faster"
     )
 
-    mc_items = make_items(n_mc, MC_MIX, seed=7)
-    mc_s, out = median_seconds(lambda: compute_parameters(mc_items), args.repeat)
-    mc_share = float((out.get_column("method") == "montecarlo").mean() or 0.0)
-    mc_rate = n_mc / mc_s
-    samples = ParameterConfig().montecarlo_samples
+    n_exact = max(args.compound_items, n_mc)
+    exact_items = make_items(n_exact, MC_MIX, seed=7)
+    exact_s, exact_out = median_seconds(lambda: compute_parameters(exact_items), args.repeat)
+    exact_share = float((exact_out.get_column("method") == "compound").mean() or 0.0)
+    exact_rate = n_exact / exact_s
     print(
-        f"Monte Carlo path: {n_mc:,} intermittent/lumpy items ({mc_share:.0%} Monte Carlo, "
-        f"{samples:,} samples each) in {mc_s:.2f} s -> {mc_rate:,.0f} items/s"
+        f"compound path: {n_exact:,} intermittent/lumpy items ({exact_share:.0%} compound) "
+        f"in {exact_s:.2f} s -> {exact_rate:,.0f} items/s"
+    )
+    mc_items, exact_out = exact_items.head(n_mc), exact_out.head(n_mc)
+    base_exact = mc_items.head(min(args.exact_baseline_items, n_mc))
+    base_exact_s, _ = median_seconds(lambda: baseline_compound(base_exact), 1)
+    base_exact_rate = base_exact.height / base_exact_s
+    print(
+        f"  baseline per-item scipy.stats convolution: {base_exact_rate:,.0f} items/s "
+        f"({base_exact.height:,} items in {base_exact_s:.2f} s) "
+        f"-> {exact_rate / base_exact_rate:.0f}x faster"
+    )
+
+    mc_config = ParameterConfig(ltd_method="montecarlo")
+    mc_s, out = median_seconds(lambda: compute_parameters(mc_items, mc_config), args.repeat)
+    mc_rows = out.get_column("method") == "montecarlo"
+    mc_share = float(mc_rows.mean() or 0.0)
+    mc_rate = n_mc / mc_s
+    samples = mc_config.montecarlo_samples
+    print(
+        f"Monte Carlo path: the same items ({mc_share:.0%} Monte Carlo, {samples:,} samples "
+        f"each) in {mc_s:.2f} s -> {mc_rate:,.0f} items/s; compound is "
+        f"{exact_rate / mc_rate:.0f}x faster"
+    )
+    exact_rop = exact_out.filter(mc_rows).get_column("reorder_point").to_numpy()
+    mc_rop = out.filter(mc_rows).get_column("reorder_point").to_numpy()
+    gap = np.abs(mc_rop - exact_rop) / np.maximum(exact_rop, 1e-12)
+    print(
+        f"  Monte Carlo reorder points vs compound: median {np.median(gap):.2%}, "
+        f"95th percentile {np.quantile(gap, 0.95):.2%} apart (sampling error)"
     )
     base_mc = mc_items.head(min(n_base, n_mc))
     base_mc_s, _ = median_seconds(lambda: baseline_montecarlo(base_mc, samples), 1)
     base_rate = base_mc.height / base_mc_s
     print(
-        f"  baseline per-item scipy.stats loop: {base_rate:,.0f} items/s "
-        f"({base_mc.height:,} items in {base_mc_s:.2f} s) -> {mc_rate / base_rate:.1f}x faster"
+        f"  baseline per-item scipy.stats Monte Carlo loop: {base_rate:,.0f} items/s "
+        f"({base_mc.height:,} items in {base_mc_s:.2f} s) -> Monte Carlo "
+        f"{mc_rate / base_rate:.1f}x, compound {exact_rate / base_rate:.0f}x faster"
     )
 
     if args.mixed:
         n = args.items
         mixed = make_items(n, REAL_MIX, seed=11)
-        mixed_s, out = median_seconds(lambda: compute_parameters(mixed), 1)
+        timer = _KernelTimer()
+        levels_module.compound_reorder_points = timer  # type: ignore[assignment]
+        try:
+            mixed_s, out = median_seconds(lambda: compute_parameters(mixed), args.repeat)
+        finally:
+            levels_module.compound_reorder_points = timer.kernel
         share = out.get_column("method").value_counts(normalize=True).sort("method")
-        print(f"mixed run: {n:,} items in {mixed_s:.1f} s (once)")
+        print(f"mixed run: {n:,} items in {mixed_s:.2f} s (median of {args.repeat})")
         print("  methods: " + ", ".join(f"{m} {s:.1%}" for m, s in share.rows()))
+        print(
+            f"  compound kernel: {timer.seconds / args.repeat:.2f} s a run "
+            f"({timer.seconds / args.repeat / mixed_s:.0%} of the run)"
+        )
 
 
 if __name__ == "__main__":

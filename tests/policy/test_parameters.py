@@ -2,8 +2,9 @@
 
 Expected values are computed here from the formulas (Silver, Pyke & Thomas ch. 6;
 Snyder & Shen eq. (3.4); Monden's kanban count), not read back from the engine; the
-Monte Carlo reorder point is checked against the exact binomial / compound-gamma
-quantile from scipy with a tolerance from the number of samples.
+compound and Monte Carlo reorder points are checked against the exact binomial /
+compound-gamma quantile from scipy (the Monte Carlo with a tolerance from the number of
+samples). The compound kernel itself is tested in ``test_ltd_compound.py``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ QUANTITIES = (
 )
 # Few samples keep the property tests fast; the properties hold for any sample size.
 FAST = ParameterConfig(montecarlo_samples=300)
+SAMPLED = ParameterConfig(ltd_method="montecarlo")
 
 
 def z(p: float) -> float:
@@ -196,10 +198,8 @@ def test_empirical_quantiles_interpolated_and_scaled() -> None:
     assert out["reorder_point"] == pytest.approx(mean + (q10 - 10.0) * math.sqrt(ratio))
     assert out["safety_stock"] == pytest.approx((q10 - 10.0) * math.sqrt(ratio))
     assert out["note"].startswith("empirical lead-time demand from the backtest (lumpy)")
-    # A random lead time is not in the backtest quantiles: Monte Carlo instead.
-    assert one(**{**_ltd(), "pattern": "lumpy", "lead_time_sd_days": 3.0})["method"] == (
-        "montecarlo"
-    )
+    # A random lead time is not in the backtest quantiles: the compound distribution.
+    assert one(**{**_ltd(), "pattern": "lumpy", "lead_time_sd_days": 3.0})["method"] == "compound"
 
 
 def _ltd() -> dict[str, Any]:
@@ -214,14 +214,26 @@ def _ltd() -> dict[str, Any]:
     }
 
 
-def test_normal_test_routes_low_volume_and_skewed_items_to_monte_carlo() -> None:
+def test_normal_test_routes_low_volume_and_skewed_items_to_the_compound_distribution() -> None:
     low = one(demand_mean=0.5, demand_sd=0.3)  # 8.5 over R + L < 10
-    assert low["method"] == "montecarlo"
-    assert low["note"].startswith("Monte Carlo lead-time demand (smooth, low volume)")
+    assert low["method"] == "compound"
+    assert low["note"].startswith("compound lead-time demand (smooth, low volume)")
     skewed = one(pattern="erratic", demand_sd=60.0, cv2=None)  # CV over R + L 0.73
-    assert skewed["method"] == "montecarlo"
+    assert skewed["method"] == "compound"
     assert "(erratic, skewed)" in skewed["note"]
-    assert one(pattern="intermittent", adi=3.0)["method"] == "montecarlo"
+    assert one(pattern="intermittent", adi=3.0)["method"] == "compound"
+    sampled = one(SAMPLED, pattern="intermittent", adi=3.0)
+    assert sampled["method"] == "montecarlo"
+    assert sampled["note"].startswith("Monte Carlo lead-time demand (intermittent)")
+
+
+def test_too_wide_a_range_of_order_counts_is_sampled_with_a_note() -> None:
+    # An order every other day over 120 ± 60 days: thousands of periods of lead time
+    # to convolve, more work than 2,000 samples.
+    out = one(pattern="lumpy", demand_mean=2.0, adi=2.0, cv2=1.0, lead_time_mean_days=120.0,
+              lead_time_sd_days=60.0)  # fmt: skip
+    assert out["method"] == "montecarlo"
+    assert out["note"].startswith("Monte Carlo lead-time demand (lumpy, too wide to convolve)")
 
 
 # --- Monte Carlo against exact quantiles ------------------------------------------------
@@ -238,7 +250,7 @@ def test_montecarlo_rop_matches_exact_binomial_quantile(alpha: float) -> None:
     # Constant lead time 20 days + R 7: 27 days, a demand of 12 units with p = 1/5 a day,
     # so lead-time demand = 12·Binomial(27, 0.2) (Poisson-like, mean 64.8).
     samples = 2000
-    config = ParameterConfig(montecarlo_samples=samples)
+    config = ParameterConfig(ltd_method="montecarlo", montecarlo_samples=samples)
     rows = [
         item(
             item=f"X{i}",
@@ -286,40 +298,49 @@ def test_montecarlo_rop_matches_exact_compound_gamma_quantile() -> None:
         )
         for i in range(10)
     ]
-    out = run(rows, ParameterConfig(montecarlo_samples=samples))
+    out = run(rows, ParameterConfig(ltd_method="montecarlo", montecarlo_samples=samples))
     low, high = _rank_bounds(alpha, samples)
     for rop in out.get_column("reorder_point"):
         assert low <= cdf(rop) <= high
     assert float(np.median(out.get_column("reorder_point"))) == pytest.approx(exact, rel=0.05)
+    # The compound distribution is that exact quantile, the same for every item.
+    exact_out = run(rows, ParameterConfig())
+    assert (exact_out.get_column("method") == "compound").all()
+    np.testing.assert_allclose(exact_out.get_column("reorder_point"), exact, rtol=1e-9)
 
 
 def test_montecarlo_fill_rate_meets_the_allowed_shortage() -> None:
     # Exact expected shortage of 12·Binomial(27, 0.2) above the level, vs (1 − β)·Q.
-    config = ParameterConfig(service_measure="fill_rate", montecarlo_samples=4000)
-    out = one(
-        config,
-        pattern="intermittent",
-        demand_mean=2.4,
-        adi=5.0,
-        cv2=0.0,
-        lead_time_mean_days=20.0,
-        lead_time_sd_days=0.0,
-        service_target=0.99,
-    )
     k = np.arange(28)
-    shortage = float(
-        np.sum(stats.binom.pmf(k, 27, 0.2) * np.maximum(12.0 * k - out["reorder_point"], 0))
-    )
-    assert out["method"] == "montecarlo"
-    assert shortage == pytest.approx(0.01 * out["order_qty"], rel=0.25)
+    for method, tolerance in (("montecarlo", 0.25), ("compound", 1e-9)):
+        config = ParameterConfig(
+            service_measure="fill_rate", ltd_method=method, montecarlo_samples=4000
+        )
+        out = one(
+            config,
+            pattern="intermittent",
+            demand_mean=2.4,
+            adi=5.0,
+            cv2=0.0,
+            lead_time_mean_days=20.0,
+            lead_time_sd_days=0.0,
+            service_target=0.99,
+        )
+        shortage = float(
+            np.sum(stats.binom.pmf(k, 27, 0.2) * np.maximum(12.0 * k - out["reorder_point"], 0))
+        )
+        assert out["method"] == method
+        assert shortage == pytest.approx(0.01 * out["order_qty"], rel=tolerance)
 
 
-def test_montecarlo_random_lead_time_raises_the_reorder_point() -> None:
-    constant = one(ParameterConfig(), pattern="lumpy", demand_mean=1.0, adi=6.0, cv2=1.0,
+@pytest.mark.parametrize("method", ["compound", "montecarlo"])
+def test_random_lead_time_raises_the_reorder_point(method: str) -> None:
+    config = ParameterConfig(ltd_method=method)  # type: ignore[arg-type]
+    constant = one(config, pattern="lumpy", demand_mean=1.0, adi=6.0, cv2=1.0,
                    lead_time_sd_days=0.0)  # fmt: skip
-    random = one(ParameterConfig(), pattern="lumpy", demand_mean=1.0, adi=6.0, cv2=1.0,
+    random = one(config, pattern="lumpy", demand_mean=1.0, adi=6.0, cv2=1.0,
                  lead_time_sd_days=5.0)  # fmt: skip
-    assert random["method"] == constant["method"] == "montecarlo"
+    assert random["method"] == constant["method"] == method
     assert random["safety_stock"] > constant["safety_stock"]
 
 
@@ -355,13 +376,21 @@ def items(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @SETTINGS
-@given(items(), st.floats(0.5, 0.999), st.floats(0.5, 0.999), st.booleans())
+@given(
+    items(),
+    st.floats(0.5, 0.999),
+    st.floats(0.5, 0.999),
+    st.booleans(),
+    st.sampled_from(["compound", "montecarlo"]),
+)
 def test_higher_service_target_never_lowers_safety_stock_or_reorder_point(
-    row: dict[str, Any], a: float, b: float, fill_rate: bool
+    row: dict[str, Any], a: float, b: float, fill_rate: bool, method: str
 ) -> None:
     low, high = sorted((a, b))
     config = ParameterConfig(
-        montecarlo_samples=300, service_measure="fill_rate" if fill_rate else "cycle"
+        montecarlo_samples=300,
+        service_measure="fill_rate" if fill_rate else "cycle",
+        ltd_method=method,  # type: ignore[arg-type]
     )
     # Same item name: the same random stream on the Monte Carlo path.
     out = run([{**row, "service_target": low}, {**row, "service_target": high}], config)
@@ -459,25 +488,32 @@ def test_dying_items_get_zeros(row: dict[str, Any]) -> None:
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.lists(items(), min_size=2, max_size=12), st.integers(0, 2**32))
+@given(
+    st.lists(items(), min_size=2, max_size=12),
+    st.integers(0, 2**32),
+    st.sampled_from(["compound", "montecarlo"]),
+)
 def test_deterministic_with_the_seed_and_independent_of_other_rows(
-    rows: list[dict[str, Any]], seed: int
+    rows: list[dict[str, Any]], seed: int, method: str
 ) -> None:
+    config = ParameterConfig(montecarlo_samples=300, ltd_method=method)  # type: ignore[arg-type]
     rows = [{**r, "item": f"I{i}"} for i, r in enumerate(rows)]
-    first = run(rows, seed=seed)
-    assert first.equals(run(rows, seed=seed))
+    first = run(rows, config, seed=seed)
+    assert first.equals(run(rows, config, seed=seed))
     # Each item's stream comes from its name and the seed: order and company do not matter.
-    reversed_out = run(rows[::-1], seed=seed)
+    reversed_out = run(rows[::-1], config, seed=seed)
     assert first.equals(reversed_out.reverse())
-    assert run(rows[:1], seed=seed).equals(first.head(1))
+    assert run(rows[:1], config, seed=seed).equals(first.head(1))
 
 
-def test_a_different_seed_changes_the_monte_carlo_draws() -> None:
+def test_a_different_seed_changes_the_monte_carlo_draws_only() -> None:
     rows = [item(item=f"L{i}", pattern="lumpy", demand_mean=1.0, adi=6.0, cv2=1.0)
             for i in range(10)]  # fmt: skip
-    a = run(rows, seed=1).get_column("reorder_point")
-    b = run(rows, seed=2).get_column("reorder_point")
+    a = run(rows, SAMPLED, seed=1).get_column("reorder_point")
+    b = run(rows, SAMPLED, seed=2).get_column("reorder_point")
     assert not a.equals(b)
+    # The compound distribution draws nothing: the seed does not matter.
+    assert run(rows, seed=1).equals(run(rows, seed=2))
 
 
 # --- none, missing values, errors, shape ----------------------------------------------
@@ -547,6 +583,8 @@ def test_missing_column_and_bad_config_are_input_errors() -> None:
         ParameterConfig(service_targets={("A", "normal"): 0.9})
     with pytest.raises(InvalidInputError, match="montecarlo_samples"):
         ParameterConfig(montecarlo_samples=0)
+    with pytest.raises(InvalidInputError, match="ltd_method"):
+        ParameterConfig(ltd_method="bootstrap")  # type: ignore[arg-type]
 
 
 def test_module_doctest() -> None:

@@ -4,11 +4,12 @@ Demand is a compound Bernoulli process per period (the period ADI and CV² were 
 in): in each period an order arrives with probability p = 1/ADI, its size gamma with mean
 m = μ·ADI and squared coefficient of variation CV² (constant where CV² is 0), so the mean
 per period is μ. Over a protection interval of T = R + L periods, L lognormal with the
-item's lead-time mean and sd, the count of orders in the ⌊T⌋ whole periods is binomial
-and the sum of k gamma sizes is one gamma draw with k times the shape; the fraction
-f = T − ⌊T⌋ of a last period brings an order with probability p, of f times a size (so the
-mean over T is exactly μ·T). The reorder point is the target quantile of the samples
+item's lead-time mean and sd, the count of orders in the ⌊T⌋ whole periods is binomial;
+the fraction f = T − ⌊T⌋ of a last period brings one more order (of a full size) with
+probability p·f, so the mean over T is exactly μ·T; the sum of k gamma sizes is one gamma
+draw with k times the shape. The reorder point is the target quantile of the samples
 (cycle service) or the level whose sample expected shortage is the allowed one (fill rate).
+:mod:`._ltd_compound` computes the same distribution exactly, without sampling.
 
 This is the compound-demand model of Syntetos & Boylan's intermittent patterns (Croston
 1972: Bernoulli occurrences, independent sizes) with a random lead time as in Silver,
@@ -74,13 +75,6 @@ def item_seeds(items: pl.Series, seed: int) -> U32Array:
     joined = items.str.join("").item()
     data = np.frombuffer(str(joined).encode("utf-8"), dtype=np.uint8)
     return _hash_seeds(data, offsets, np.uint64(seed % 2**64))
-
-
-@njit(cache=True)
-def _order_size(shape: float, scale: float, size_mean: float, cv2: float) -> float:
-    if cv2 < _CONSTANT_SIZE_CV2:  # pragma: no cover - compiled
-        return size_mean
-    return float(np.random.gamma(shape, scale))  # pragma: no cover - compiled
 
 
 @njit(cache=True)
@@ -168,15 +162,14 @@ def _sample_demand(
         whole = math.floor(periods)
         part = periods - whole
         orders = np.random.binomial(np.int64(whole), p) if p < 1.0 else np.int64(whole)
+        if part > 0.0 and np.random.random() < p * part:
+            orders += 1
         if orders == 0:
-            demand = 0.0
+            samples[s] = 0.0
         elif cv2 < _CONSTANT_SIZE_CV2:
-            demand = float(orders * m)
+            samples[s] = float(orders * m)
         else:
-            demand = float(np.random.gamma(orders * shape, scale))
-        if part > 0.0 and np.random.random() < p:
-            demand += part * _order_size(shape, scale, m, cv2)
-        samples[s] = demand
+            samples[s] = float(np.random.gamma(orders * shape, scale))
 
 
 @njit(parallel=True, cache=True)

@@ -29,9 +29,14 @@ How the distribution of demand over P is obtained (column ``method``):
   interpolated linearly in normal score between the given quantiles and moved from the
   backtest's interval L_q to P as q_P = m·P/L_q + (q − m)·√(P/L_q) (m = ``ltd_mean``),
   the square-root scaling the forecast itself uses.
-- ``montecarlo``: every other sized item (intermittent, lumpy, low volume, skewed): the
-  compound-Bernoulli demand over a lognormal lead time of :mod:`._ltd_montecarlo`.
-  Reorder point = the target quantile of the samples.
+- ``compound`` (default for every other sized item: intermittent, lumpy, low volume,
+  skewed): the compound-Bernoulli demand (orders with probability 1/ADI per period, gamma
+  sizes of CV²) over a lognormal lead time, its distribution computed exactly by
+  convolution in :mod:`._ltd_compound` (no sampling noise). Reorder point = the target
+  quantile, or the level whose expected shortage is the allowed one.
+- ``montecarlo``: the same distribution sampled by :mod:`._ltd_montecarlo`, for all
+  those items with ``ltd_method="montecarlo"``, else only where a very wide range of
+  order counts makes the convolution dearer than the samples (said in ``note``).
 - ``none``: dying items (no automatic reorder), items without demand, and items missing
   their demand forecast or lead time (flagged in ``note``, never an aborted run).
 
@@ -75,7 +80,7 @@ from scipy.special import ndtri
 
 from takt.errors import InvalidInputError
 from takt.policy._checks import BoolArray, FloatArray, IntArray
-from takt.policy._ltd_montecarlo import item_seeds, sample_reorder_points
+from takt.policy._ltd_levels import distribution_levels
 from takt.policy.formulas import (
     days_of_cover,
     economic_order_quantity,
@@ -91,7 +96,7 @@ LOGICS = ("kanban", "rop", "min_max", "order_up_to")
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy", "new", "dying")
 ABC_CLASSES = ("A", "B", "C")
 CRITICALITIES = ("line_stopper", "important", "normal")
-METHODS = ("none", "normal", "empirical", "montecarlo")
+METHODS = ("none", "normal", "empirical", "compound", "montecarlo")
 _K = TypeVar("_K")
 
 _CATEGORIES = {
@@ -186,6 +191,10 @@ class ParameterConfig:
     contingency_share : mapping criticality -> fraction
         Share of the demand over the supplier's TTR a hybrid item keeps in reserve:
         line_stopper 1, important 1, normal 0.5.
+    ltd_method : "compound" or "montecarlo"
+        How items outside the normal test get their distribution of demand over R + L:
+        computed by convolution (default; the rare item whose range of order counts is
+        too wide for it is sampled) or sampled.
     montecarlo_samples : int
         Samples of lead-time demand per Monte Carlo item. Default 2,000.
     normal_min_mean : float
@@ -223,6 +232,7 @@ class ParameterConfig:
             {"line_stopper": 1.0, "important": 1.0, "normal": 0.5}
         )
     )
+    ltd_method: Literal["compound", "montecarlo"] = "compound"
     montecarlo_samples: int = 2000
     normal_min_mean: float = 10.0
     normal_max_cv: float = 0.5
@@ -242,6 +252,8 @@ class ParameterConfig:
             _setting(f"contingency_share[{crit!r}]", self.contingency_share, crit)
         if self.service_measure not in ("cycle", "fill_rate"):
             raise InvalidInputError("service_measure must be 'cycle' or 'fill_rate'")
+        if self.ltd_method not in ("compound", "montecarlo"):
+            raise InvalidInputError("ltd_method must be 'compound' or 'montecarlo'")
         unknown = set(self.period_of_cover_classes) - set(ABC_CLASSES)
         if unknown:
             raise InvalidInputError(f"period_of_cover_classes has unknown classes {unknown}")
@@ -482,7 +494,7 @@ def _empirical_levels(
     return mean * ratio, mean * ratio + (quantile - mean) * np.sqrt(ratio)
 
 
-def _montecarlo_levels(
+def _distribution_levels(
     items: _Items,
     demand: _Demand,
     rows: BoolArray,
@@ -491,27 +503,26 @@ def _montecarlo_levels(
     cycle_quantity: FloatArray,
     config: ParameterConfig,
     seed: int,
-) -> FloatArray:
+) -> tuple[FloatArray, BoolArray]:
     g = config.demand_period_days
     p = demand.occurrence_probability[rows]
     fill_rate = config.service_measure == "fill_rate"
     allowed = (1.0 - target[rows]) * cycle_quantity[rows] if fill_rate else target[rows]
-    return np.asarray(
-        sample_reorder_points(
-            item_seeds(items.names.filter(pl.Series(rows)), seed),
-            g,
-            p,
-            demand.mean[rows] * g / p,
-            demand.size_cv2[rows],
-            review[rows],
-            demand.lead_time[rows],
-            demand.lead_time_sd[rows],
-            target[rows],
-            allowed,
-            fill_rate,
-            int(config.montecarlo_samples),
-        ),
-        dtype=np.float64,
+    return distribution_levels(
+        items.names.filter(pl.Series(rows)),
+        g,
+        p,
+        demand.mean[rows] * g / p,
+        demand.size_cv2[rows],
+        review[rows],
+        demand.lead_time[rows],
+        demand.lead_time_sd[rows],
+        target[rows],
+        allowed,
+        fill_rate=fill_rate,
+        method=config.ltd_method,
+        samples=int(config.montecarlo_samples),
+        seed=seed,
     )
 
 
@@ -538,8 +549,9 @@ def compute_parameters(
     config : ParameterConfig
         Planning settings.
     seed : int
-        Seed of the Monte Carlo samples; each item's stream is derived from it and the
-        item's name, so results do not depend on the other items in the run.
+        Seed of the Monte Carlo samples (``ltd_method="montecarlo"``); each item's stream
+        is derived from it and the item's name, so results do not depend on the other
+        items in the run. The default compound method draws nothing.
 
     Returns
     -------
@@ -613,7 +625,7 @@ def compute_parameters(
     normal_ok = smooth_or_erratic & ~low_volume & (cv <= config.normal_max_cv)
     use_normal = sized & (new | normal_ok)
     use_empirical = _empirical_rows(data, demand, sized & ~use_normal, target, config)
-    use_mc = sized & ~use_normal & ~use_empirical
+    use_distribution = sized & ~use_normal & ~use_empirical
 
     mean = over.mean.copy()
     level = np.zeros(n)  # mean + safety stock before the floor
@@ -627,9 +639,10 @@ def compute_parameters(
     mean[use_empirical], level[use_empirical] = _empirical_levels(
         data, use_empirical, target, protection
     )
-    if use_mc.any():
-        level[use_mc] = _montecarlo_levels(
-            data, demand, use_mc, target, review, cycle_quantity, config, seed
+    sampled = np.zeros(n, dtype=bool)
+    if use_distribution.any():
+        level[use_distribution], sampled[use_distribution] = _distribution_levels(
+            data, demand, use_distribution, target, review, cycle_quantity, config, seed
         )
     mean = np.where(sized, mean, 0.0)
     safety_stock = np.where(sized, np.maximum(level - mean, 0.0), 0.0)
@@ -666,34 +679,34 @@ def compute_parameters(
     method = np.zeros(n, dtype=np.int64)
     method[use_normal] = METHODS.index("normal")
     method[use_empirical] = METHODS.index("empirical")
-    method[use_mc] = METHODS.index("montecarlo")
-    flags = pl.DataFrame(
-        {
-            "pattern": pl.Series(PATTERNS)[pattern],
-            "dying": dying,
-            "no_forecast": no_forecast,
-            "no_lead_time": no_lead_time,
-            "no_demand": no_demand,
-            "new": use_normal & new,
-            "normal": use_normal & ~new,
-            "random_lt": demand.lead_time_sd > 0,
-            "empirical": use_empirical,
-            "montecarlo": use_mc,
-            "low_volume": low_volume & smooth_or_erratic,
-            "skewed": ~low_volume & smooth_or_erratic,
-            "sd_from_adi": demand.sd_from_adi & ~new,
-            "sd_poisson": demand.sd_poisson & ~new,
-            "lt_sd_missing": demand.lead_time_sd_missing,
-            "sized": sized,
-            "by_cover": by_cover & ~kanban_logic,
-            "no_cost": no_cost & ~kanban_logic,
-            "kanban": kanban_logic & sized,
-            "hybrid": hybrid & sized,
-            "no_ttr": np.isnan(ttr),
-            "reserve": reserve > 0,
-        }
-    )
-    notes = flags.select(_note_expression(config)).to_series()
+    method[use_distribution & ~sampled] = METHODS.index("compound")
+    method[use_distribution & sampled] = METHODS.index("montecarlo")
+    flags = {
+        "dying": dying,
+        "no_forecast": no_forecast,
+        "no_lead_time": no_lead_time,
+        "no_demand": no_demand,
+        "new": use_normal & new,
+        "normal": use_normal & ~new,
+        "random_lt": demand.lead_time_sd > 0,
+        "empirical": use_empirical,
+        "distribution": use_distribution,
+        "sampled": sampled,
+        "too_wide": sampled & (config.ltd_method == "compound"),
+        "low_volume": low_volume & smooth_or_erratic,
+        "skewed": ~low_volume & smooth_or_erratic,
+        "sd_from_adi": demand.sd_from_adi & ~new,
+        "sd_poisson": demand.sd_poisson & ~new,
+        "lt_sd_missing": demand.lead_time_sd_missing,
+        "sized": sized,
+        "by_cover": by_cover & ~kanban_logic,
+        "no_cost": no_cost & ~kanban_logic,
+        "kanban": kanban_logic & sized,
+        "hybrid": hybrid & sized,
+        "no_ttr": np.isnan(ttr),
+        "reserve": reserve > 0,
+    }
+    notes = _notes(pattern, flags, config)
 
     null_unless_kanban = pl.when(pl.col("_kanban_rows"))
     return pl.DataFrame(
@@ -722,6 +735,17 @@ def compute_parameters(
     )
 
 
+def _notes(pattern: IntArray, flags: dict[str, BoolArray], config: ParameterConfig) -> pl.Series:
+    """The note of every row, worked out once per distinct combination of its flags."""
+    key = pattern.astype(np.int64)
+    for flag in flags.values():
+        key = key * 2 + flag
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    distinct = {name: flag[first] for name, flag in flags.items()}
+    table = pl.DataFrame({"pattern": pl.Series(PATTERNS)[pattern[first]], **distinct})
+    return table.select(_note_expression(config)).to_series().gather(inverse.ravel())
+
+
 def _note_expression(config: ParameterConfig) -> pl.Expr:
     """One short sentence per item on how it was sized, from the flags of the item."""
 
@@ -729,12 +753,13 @@ def _note_expression(config: ParameterConfig) -> pl.Expr:
         return pl.when(pl.col(flag)).then(pl.lit(text))
 
     pattern = pl.col("pattern")
-    mc_reason = (
+    reason = pl.concat_str(
         pl.when(pl.col("low_volume"))
         .then(pl.lit(", low volume"))
         .when(pl.col("skewed"))
         .then(pl.lit(", skewed"))
-        .otherwise(pl.lit(""))
+        .otherwise(pl.lit("")),
+        pl.when(pl.col("too_wide")).then(pl.lit(", too wide to convolve")).otherwise(pl.lit("")),
     )
     base = (
         pl.when(pl.col("dying"))
@@ -753,9 +778,11 @@ def _note_expression(config: ParameterConfig) -> pl.Expr:
         .then(pl.lit("normal approximation over R+L with constant lead time"))
         .when(pl.col("empirical"))
         .then(pl.concat_str(pl.lit("empirical lead-time demand from the backtest ("), pattern))
-        .otherwise(pl.concat_str(pl.lit("Monte Carlo lead-time demand ("), pattern, mc_reason))
+        .when(pl.col("sampled"))
+        .then(pl.concat_str(pl.lit("Monte Carlo lead-time demand ("), pattern, reason))
+        .otherwise(pl.concat_str(pl.lit("compound lead-time demand ("), pattern, reason))
     )
-    base = pl.when(pl.col("empirical") | pl.col("montecarlo")).then(base + ")").otherwise(base)
+    base = pl.when(pl.col("empirical") | pl.col("distribution")).then(base + ")").otherwise(base)
     cover_days = f"{config.period_of_cover_days:g}"
     sized = pl.col("sized")
     pieces = [

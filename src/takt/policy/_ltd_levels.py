@@ -1,0 +1,72 @@
+"""Reorder points from the compound distribution of demand over R + L, by item.
+
+Convolved (:mod:`._ltd_compound`, exact) by default; sampled (:mod:`._ltd_montecarlo`)
+where the caller asks for it, or where a very wide range of order counts makes the
+convolution dearer than the samples (:func:`._ltd_compound.convolution_cost`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from takt.policy._checks import BoolArray, FloatArray
+from takt.policy._ltd_compound import (
+    CONVOLUTION_BUDGET,
+    compound_reorder_points,
+    convolution_cost,
+)
+from takt.policy._ltd_montecarlo import item_seeds, sample_reorder_points
+
+
+def distribution_levels(
+    names: pl.Series,
+    period_days: float,
+    occurrence_probability: FloatArray,
+    size_mean: FloatArray,
+    size_cv2: FloatArray,
+    review_days: FloatArray,
+    lead_time_mean_days: FloatArray,
+    lead_time_sd_days: FloatArray,
+    service_target: FloatArray,
+    allowed_shortage: FloatArray,
+    *,
+    fill_rate: bool,
+    method: Literal["compound", "montecarlo"],
+    samples: int,
+    seed: int,
+) -> tuple[FloatArray, BoolArray]:
+    """The level of every item and whether it was sampled (the rest were convolved).
+
+    Arguments as :func:`._ltd_compound.compound_reorder_points`, one entry per item of
+    ``names``; ``samples`` and ``seed`` are the Monte Carlo's (the stream of an item
+    comes from its name and the seed).
+    """
+    p = occurrence_probability
+    sampled = np.ones(len(p), dtype=bool)
+    if method == "compound":
+        cost = convolution_cost(period_days, p, review_days, lead_time_mean_days, lead_time_sd_days)
+        sampled = cost > CONVOLUTION_BUDGET
+    levels = np.empty(len(p))
+    for part, convolve in ((~sampled, True), (sampled, False)):
+        if not part.any():
+            continue
+        arguments = (
+            p[part],
+            size_mean[part],
+            size_cv2[part],
+            review_days[part],
+            lead_time_mean_days[part],
+            lead_time_sd_days[part],
+            service_target[part],
+            allowed_shortage[part],
+            fill_rate,
+        )
+        if convolve:
+            levels[part] = compound_reorder_points(period_days, *arguments)
+        else:
+            seeds = item_seeds(names.filter(pl.Series(part)), seed)
+            levels[part] = sample_reorder_points(seeds, period_days, *arguments, samples)
+    return levels, sampled
