@@ -1,0 +1,331 @@
+"""Monte Carlo stress test of replenishment policies: :func:`simulate`.
+
+Every item runs its policy day by day over ``warmup_days + days`` days, ``replications``
+times, under normal conditions or a disruption scenario; the KPIs come back per item,
+per supplier, per strategy and for all items. The model (see ``docs/simulate.md``):
+
+- a day is: review and order (review days), receive, meet demand, count (Snyder & Shen,
+  *Fundamentals of Supply Chain Theory*, 2nd ed., 2019, ch. 4); an order placed on day t
+  with a lead time of ℓ days is available from the start of day t + ℓ;
+- inventory position = on hand + pipeline − backorders drives every order; orders are
+  rounded up to the MOQ and a pack multiple; open orders can cross;
+- lead times are lognormal (mean, sd in days) rounded to whole days, constant when the
+  sd is 0; demand is bootstrapped from the item's daily history or drawn from a
+  distribution (Poisson, normal, gamma, compound Bernoulli);
+- unmet demand is backordered, or lost with ``lost_sales=True``.
+
+Reproducible: an item's results depend only on ``seed``, its own name and its own inputs,
+not on the other items in the run or the number of threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from takt.errors import InvalidInputError
+from takt.simulate._base_stock import simulate_base_stock
+from takt.simulate._disruptions import DisruptionArrays, compile_scenario
+from takt.simulate._items import Items, read_items
+from takt.simulate._kernel import (
+    _EPS,
+    BOOTSTRAP,
+    KANBAN,
+    LOT,
+    MOQ,
+    N_KPIS,
+    PACK,
+    simulate_items,
+)
+from takt.simulate._kpis import group_kpis, item_kpis
+from takt.simulate._lead_times import LeadTimeTables, build_lead_time_tables
+from takt.simulate._random import FloatArray, item_seeds
+from takt.simulate.scenarios import Scenario, load_scenarios
+
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """KPIs of one run (one scenario), means over the replications.
+
+    Attributes
+    ----------
+    items : one row per item (see :func:`simulate` for the columns).
+    suppliers : one row per (supplier, region), the items' KPIs pooled.
+    strategies : one row per strategy (jit / hybrid / buffer / unassigned), pooled.
+    overall : one row, every item pooled.
+    targets : which lanes (supplier, region) each supply disruption hit.
+    """
+
+    items: pl.DataFrame
+    suppliers: pl.DataFrame
+    strategies: pl.DataFrame
+    overall: pl.DataFrame
+    targets: pl.DataFrame
+    scenario: str
+    days: int
+    replications: int
+    warmup_days: int
+    seed: int
+    lost_sales: bool
+
+
+def simulate(
+    items: pl.DataFrame,
+    *,
+    days: int = 365,
+    replications: int = 20,
+    scenario: Scenario | str | Path | None = None,
+    demand_history: pl.DataFrame | None = None,
+    seed: int = 0,
+    lost_sales: bool = False,
+    holding_rate: float = 0.25,
+    warmup_days: int = 0,
+    days_per_year: float = 365.0,
+) -> SimulationResult:
+    """Simulate every item's policy and return its KPIs (a pure function of its inputs).
+
+    Parameters
+    ----------
+    items : polars.DataFrame
+        One row per item. Required: ``item`` (unique), ``supplier``, ``logic`` (kanban /
+        rop / min_max / order_up_to), ``lead_time_mean_days``. Policy levels by logic:
+        kanban ``container_qty`` (or ``order_qty``) and ``kanban_count`` (or
+        ``order_up_to`` = N·C); rop ``reorder_point`` and ``order_qty``; min_max
+        ``reorder_point`` and ``order_up_to``; order_up_to ``order_up_to``. Optional:
+        ``review_period_days`` (1), ``moq`` (0), ``pack_multiple`` (1; 0 = none),
+        ``initial_on_hand`` (the policy's top level), ``lead_time_sd_days`` (0),
+        ``unit_cost`` (0), ``region``, ``category``, ``criticality`` (line_stopper /
+        important / normal), ``strategy`` (jit / hybrid / buffer), ``time_to_recover_days``
+        (the supplier's TTR). Demand: ``demand_model`` (bootstrap / poisson / normal /
+        gamma / compound; inferred when null), ``demand_mean`` and ``demand_sd`` per
+        day, ``adi`` (days between demands, ≥ 1) and ``cv2`` (of the non-zero sizes)
+        for compound demand. Takt's policy output (:func:`takt.policy.parameters.
+        compute_parameters`) joined to the item master fits this contract.
+    days : int
+        Days measured (after the warm-up). Default 365.
+    replications : int
+        Independent runs per item. Default 20.
+    scenario : Scenario, name, path or None
+        Disruptions (a standard scenario name, a TOML file with one scenario, or a
+        :class:`Scenario`); None for normal conditions.
+    demand_history : polars.DataFrame, optional
+        Columns ``item`` and ``qty``: one row per item and day, zero days included; the
+        days of an item are resampled with replacement (bootstrap).
+    seed : int
+        Seed of every random stream; each item's streams are derived from it and the
+        item's name.
+    lost_sales : bool
+        Unmet demand is lost (True) or backordered (False, default).
+    holding_rate : float
+        Carrying cost per year as a share of the stock's value. Default 0.25.
+    warmup_days : int
+        Days simulated before the measured days (the start state is full stock and an
+        empty pipeline). Scenario days count from the end of the warm-up.
+    days_per_year : float
+        Days of the year the holding rate refers to. Default 365.
+
+    Returns
+    -------
+    SimulationResult
+        ``items`` columns: the labels (``item``, ``supplier``, ``region``, ``category``,
+        ``criticality``, ``strategy``, ``logic``); ``demand`` (units over the run);
+        ``fill_rate`` (units served from stock on the day of demand / demand) with
+        ``_se``, ``_p05``, ``_p95``; ``cycle_service_level`` (share of replenishment
+        cycles without a stock-out) with ``_se``; ``stockout_days`` (days ending with
+        unmet demand) with ``_se``; ``stockout_events`` (runs of such days);
+        ``line_stop_days`` and ``line_stop_events`` (the same, line-stopper items only);
+        ``avg_on_hand`` (units, end of day); ``working_capital`` (average on-hand value);
+        ``carrying_cost`` (over the run); ``orders``, ``deliveries`` (days with a
+        receipt), ``units_ordered``, ``units_received``, ``units_rejected``;
+        ``tts_days`` (mean of (on hand + pipeline − backorders) / expected daily demand)
+        and ``tts_min_days`` (its minimum in a run); ``time_to_recover_days``;
+        ``exposed`` (tts_days < TTR) and ``exposed_share`` (share of days with TTS <
+        TTR), null where TTR is not given.
+
+    Raises
+    ------
+    InvalidInputError
+        A required column is missing, a value is invalid (naming the column and item),
+        or the scenario is invalid or targets a supplier, region or item not in
+        ``items``.
+
+    Examples
+    --------
+    One-for-one base stock S = 12, lead time 3 days, Poisson demand of 2 a day: the
+    chance that a day ends without a stock-out is P(D over L + 1 = 4 days ≤ 12) = 0.936
+    (Zipkin, *Foundations of Inventory Management*, 2000, ch. 6).
+
+    >>> items = pl.DataFrame({"item": ["A"], "supplier": ["S1"], "logic": ["kanban"],
+    ...     "container_qty": [1.0], "kanban_count": [12], "lead_time_mean_days": [3.0],
+    ...     "demand_mean": [2.0]})
+    >>> result = simulate(items, days=5000, replications=8, seed=1, warmup_days=10)
+    >>> round(result.items["cycle_service_level"][0], 3)
+    0.937
+    """
+    _check_run(days, replications, warmup_days, holding_rate, days_per_year, seed)
+    data = read_items(items, demand_history)
+    resolved = _resolve_scenario(scenario)
+    total = warmup_days + days
+    spend = np.nan_to_num(data.demand_rate) * data.unit_cost * days_per_year
+    disruption = compile_scenario(resolved, data.labels, spend, warmup_days, days)
+    tables = build_lead_time_tables(data.lead_time_mean, data.lead_time_sd, total)
+    per_rep = _run(data, tables, disruption, seed, total, warmup_days, replications, lost_sales)
+    frame, sums = item_kpis(per_rep, data, days, holding_rate, days_per_year)
+
+    def pooled(keys: list[str]) -> pl.DataFrame:
+        return group_kpis(frame, sums, data, keys, days, holding_rate, days_per_year)
+
+    return SimulationResult(
+        items=frame,
+        suppliers=pooled(["supplier", "region"]),
+        strategies=pooled(["strategy"]),
+        overall=pooled([]),
+        targets=disruption.targets,
+        scenario=resolved.name if resolved is not None else BASELINE,
+        days=days,
+        replications=replications,
+        warmup_days=warmup_days,
+        seed=seed,
+        lost_sales=lost_sales,
+    )
+
+
+def _check_run(
+    days: int,
+    replications: int,
+    warmup_days: int,
+    holding_rate: float,
+    days_per_year: float,
+    seed: int,
+) -> None:
+    for name, value, low in (("days", days, 1), ("replications", replications, 1)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise InvalidInputError(f"{name} must be a whole number >= {low} (got {value!r})")
+    if isinstance(warmup_days, bool) or not isinstance(warmup_days, int | np.integer):
+        raise InvalidInputError(f"warmup_days must be a whole number >= 0 (got {warmup_days!r})")
+    if warmup_days < 0:
+        raise InvalidInputError(f"warmup_days must be a whole number >= 0 (got {warmup_days!r})")
+    if not (np.isfinite(holding_rate) and holding_rate >= 0):
+        raise InvalidInputError(f"holding_rate must be finite and >= 0 (got {holding_rate!r})")
+    if not (np.isfinite(days_per_year) and days_per_year > 0):
+        raise InvalidInputError(f"days_per_year must be > 0 (got {days_per_year!r})")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise InvalidInputError(f"seed must be an integer (got {seed!r})")
+
+
+def _resolve_scenario(scenario: Scenario | str | Path | None) -> Scenario | None:
+    if scenario is None or isinstance(scenario, Scenario):
+        return scenario
+    if not isinstance(scenario, str | Path):
+        raise InvalidInputError(
+            f"scenario must be a Scenario, a name or a path (got {type(scenario).__name__})"
+        )
+    loaded = load_scenarios(scenario)
+    if len(loaded) != 1:
+        names = ", ".join(s.name for s in loaded)
+        raise InvalidInputError(
+            f"scenario {str(scenario)!r} holds {len(loaded)} scenarios ({names}); "
+            "pass one Scenario, or use compare_strategies for several"
+        )
+    return loaded[0]
+
+
+def fast_path(data: Items, tables: LeadTimeTables, disruption: DisruptionArrays) -> np.ndarray:
+    """Items the stripped-down base-stock kernel can run (same results, faster)."""
+    lot = data.levels[:, LOT]
+    pack = data.levels[:, PACK]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lot_packs = np.where(pack > 0.0, lot / np.where(pack > 0, pack, 1.0), 1.0)
+    # The same test, in the same floating point, as the kernel's "rounding" flag.
+    no_rounding = (lot >= data.levels[:, MOQ]) & (
+        np.abs(lot_packs - np.floor(lot_packs + 0.5)) <= _EPS * lot_packs
+    )
+    return np.asarray(
+        (data.logic == KANBAN)
+        & (data.review_days == 1)
+        & no_rounding
+        & (data.demand_model == BOOTSTRAP)
+        & (np.diff(data.history_indptr) > 0)
+        & (tables.size[tables.profile] >= 1)
+        & (disruption.supply_profile == 0)
+        & (disruption.demand_profile == 0),
+        dtype=bool,
+    )
+
+
+def _run(
+    data: Items,
+    tables: LeadTimeTables,
+    disruption: DisruptionArrays,
+    seed: int,
+    total: int,
+    warmup_days: int,
+    replications: int,
+    lost_sales: bool,
+) -> FloatArray:
+    seeds = item_seeds(data.labels.get_column("item"), int(seed))
+    rate = np.nan_to_num(data.demand_rate)
+    exposure = np.where(np.isnan(data.time_to_recover), -1.0, data.time_to_recover * rate)
+    out = np.empty((len(data), replications, N_KPIS))
+    fast = fast_path(data, tables, disruption)
+    rows_fast = np.flatnonzero(fast).astype(np.int64)
+    rows_general = np.flatnonzero(~fast).astype(np.int64)
+    if len(rows_fast):
+        simulate_base_stock(
+            out,
+            rows_fast,
+            seeds,
+            data.levels,
+            data.history,
+            data.history_indptr,
+            tables.profile,
+            tables.start,
+            tables.size,
+            tables.low,
+            tables.entries,
+            exposure,
+            total,
+            warmup_days,
+            replications,
+            lost_sales,
+        )
+    if len(rows_general):
+        simulate_items(
+            out,
+            rows_general,
+            seeds,
+            data.logic,
+            data.review_days,
+            data.levels,
+            data.demand_model,
+            data.demand_parameters,
+            data.history,
+            data.history_indptr,
+            data.demand_table_start,
+            data.demand_table_size,
+            data.demand_entries,
+            tables.profile,
+            tables.start,
+            tables.size,
+            tables.low,
+            tables.log_mean,
+            tables.log_sd,
+            tables.entries,
+            disruption.supply_profile,
+            disruption.release_day,
+            disruption.accept_share,
+            disruption.stretch_factor,
+            disruption.demand_profile,
+            disruption.demand_factor,
+            exposure,
+            total,
+            warmup_days,
+            replications,
+            lost_sales,
+        )
+    return out
