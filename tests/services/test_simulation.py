@@ -71,3 +71,56 @@ def test_simulate_on_the_command_line(demo_url: str) -> None:
         k: next(r for r in v if r["strategy"] == "all") for k, v in payload["strategies"].items()
     }
     assert overall["demand_spike"]["demand"] > overall["baseline"]["demand"]
+
+
+def test_roi_weighs_the_recommended_policy_against_all_buffer(demo_url: str) -> None:
+    from takt.services.simulation import roi_view, strategy_variants
+    from takt.simulate.roi import RoiAssumptions
+
+    engine = make_engine(demo_url)
+    variants = strategy_variants(engine)
+    assert set(variants) == {"recommended", "all_jit", "all_buffer"}
+    assert set(variants["all_jit"]["logic"]) == {"kanban"}
+    assert set(variants["all_buffer"]["logic"]) == {"rop"}
+    assert variants["all_jit"]["item"].sort().equals(variants["recommended"]["item"].sort())
+
+    a = RoiAssumptions(holding_rate=0.2, cost_per_unit_short=3.0, cost_per_line_stop_hour=500.0)
+    view = roi_view(engine, days=120, replications=3, assumptions=a)
+    kpis = {r["variant"]: r for r in view.kpis.iter_rows(named=True)}
+    # Kanban pull with a day's container holds far less than buffers, and runs short more.
+    assert kpis["all_jit"]["working_capital"] < kpis["all_buffer"]["working_capital"]
+    assert kpis["all_jit"]["fill_rate"] < kpis["all_buffer"]["fill_rate"]
+    h = view.headline
+    base, rec = kpis["all_buffer"], kpis["recommended"]
+    assert h["working_capital_freed"] == pytest.approx(
+        base["working_capital"] - rec["working_capital"]
+    )
+    assert h["carrying_cost_saved_per_year"] == pytest.approx(0.2 * h["working_capital_freed"])
+    scale = 365 / 120
+    short = rec["demand"] * (1 - rec["fill_rate"]) - base["demand"] * (1 - base["fill_rate"])
+    stops = rec["line_stop_days"] - base["line_stop_days"]
+    extra = (short * 3.0 + stops * 8 * 500.0) * scale
+    assert h["extra_stockout_cost_per_year"] == pytest.approx(extra)
+    assert h["net_benefit_per_year"] == pytest.approx(h["carrying_cost_saved_per_year"] - extra)
+    assert h["assumed_holding_rate"] == 0.2
+
+
+def test_roi_on_the_command_line_prints_its_assumptions(demo_url: str) -> None:
+    code, out, _ = run(
+        "roi",
+        "-d",
+        demo_url,
+        "--days",
+        "60",
+        "--replications",
+        "2",
+        "--cost-per-unit-short",
+        "7",
+        "--output",
+        "json",
+    )
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["baseline"] == "all_buffer"
+    assert payload["headline"]["assumed_cost_per_unit_short"] == 7.0
+    assert {v["variant"] for v in payload["variants"]} == {"recommended", "all_jit", "all_buffer"}

@@ -14,6 +14,7 @@ from takt.errors import InvalidInputError
 from takt.services import replenish_data as data
 from takt.services.policy import assemble_features
 from takt.simulate.engine import SimulationResult, simulate
+from takt.simulate.roi import RoiAssumptions, roi
 from takt.store.db import require_current, transaction
 
 KPI_COLUMNS = ("fill_rate", "stockout_days", "line_stop_days", "avg_on_hand_value")
@@ -99,3 +100,95 @@ def stress_test(
     baseline = simulate(items, **kwargs)  # type: ignore[arg-type]
     stressed = simulate(items, scenario=scenario, **kwargs) if scenario else None  # type: ignore[arg-type]
     return StressTest(items, baseline, stressed)
+
+
+# Each strategy as the whole portfolio's: JIT items pull by kanban, buffer items hold a
+# reorder point with safety stock (the policy engine sizes both, as it would the item).
+VARIANTS = {"all_jit": ("jit", "kanban"), "all_buffer": ("buffer", "rop")}
+_LEVELS = (
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+    "order_qty",
+    "container_qty",
+    "kanban_count",
+    "review_period_days",
+)
+
+
+@dataclass(frozen=True)
+class RoiView:
+    kpis: pl.DataFrame  # one row per variant: the pooled KPIs over the same items and days
+    table: pl.DataFrame  # metrics of the baseline and the recommended policy, per year
+    headline: dict[str, float]
+    baseline: str
+    days: int
+    replications: int
+
+
+def strategy_variants(engine: Engine) -> dict[str, pl.DataFrame]:
+    """The simulator's items under the recommended (stored) policy and with every item
+    sized as JIT and as buffer by the policy engine."""
+    from takt.policy.parameters import ParameterConfig, compute_parameters
+
+    recommended = simulation_items(engine)
+    feats, _as_of, days_per_period = assemble_features(engine)
+    sizing = feats.filter(pl.col("item_id").is_in(recommended["item_id"].implode()))
+    config = ParameterConfig(demand_period_days=days_per_period)
+    variants = {"recommended": recommended.drop("initial_on_hand")}
+    keep = recommended.drop(
+        *[c for c in (*_LEVELS, "strategy", "logic") if c in recommended.columns]
+    )
+    for name, (strategy, logic) in VARIANTS.items():
+        sized = compute_parameters(
+            sizing.with_columns(pl.lit(strategy).alias("strategy"), pl.lit(logic).alias("logic")),
+            config,
+            seed=0,
+        )
+        levels = sized.select("item", *[c for c in _LEVELS if c in sized.columns])
+        variants[name] = (
+            keep.drop("initial_on_hand")
+            .join(levels, on="item")
+            .with_columns(pl.lit(strategy).alias("strategy"), pl.lit(logic).alias("logic"))
+        )
+    return variants
+
+
+def roi_view(
+    engine: Engine,
+    *,
+    baseline: str = "all_buffer",
+    days: int = 365,
+    replications: int = 20,
+    seed: int = 0,
+    assumptions: RoiAssumptions | None = None,
+) -> RoiView:
+    """Simulate every variant in normal conditions (same items, demand streams and days;
+    each starts at its own top level after a warm-up) and weigh the recommended policy
+    against ``baseline``."""
+    require_current(engine)
+    variants = strategy_variants(engine)
+    if baseline not in variants or baseline == "recommended":
+        raise InvalidInputError(f"baseline must be one of {', '.join(VARIANTS)}")
+    assumptions = assumptions or RoiAssumptions()
+    pooled = {}
+    for name, items in variants.items():
+        result = simulate(
+            items,
+            days=days,
+            replications=replications,
+            seed=seed,
+            warmup_days=60,
+            holding_rate=assumptions.holding_rate,
+        )
+        pooled[name] = result.overall.row(0, named=True)
+    kpis = pl.DataFrame(
+        [
+            {"variant": name, **{k: v for k, v in row.items() if k != "group"}}
+            for name, row in pooled.items()
+        ]
+    )
+    table, headline = roi(
+        pooled[baseline], pooled["recommended"], days=days, assumptions=assumptions
+    )
+    return RoiView(kpis, table, headline, baseline, days, replications)
