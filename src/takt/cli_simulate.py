@@ -43,11 +43,22 @@ def simulate_command(
     lost_sales: Annotated[
         bool, typer.Option(help="Unmet demand is lost, not backordered.")
     ] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            help="All-JIT, all-buffer and the recommended policy side by side, in normal "
+            "conditions and every standard scenario (or the --scenario file)."
+        ),
+    ] = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Stress-test the stored policies: KPIs per strategy under normal conditions and
     under a disruption scenario, with the suppliers it hits."""
     from takt.services.simulation import stress_test
+
+    if compare:
+        _compare(database, scenario, days, replications, seed, output)
+        return
 
     chosen: str | Path = Path(scenario) if scenario.endswith(".toml") else scenario
     with err.status("simulating ..."):
@@ -187,3 +198,47 @@ def roi_command(
         )
         + f"; {view.days} days × {view.replications} runs after a 60-day warm-up, normal conditions"
     )
+
+
+SIDE_BY_SIDE = {
+    "fill_rate": "{:.2%}",
+    "stockout_days": "{:,.0f}",
+    "line_stop_events": "{:,.1f}",
+    "working_capital": "{:,.0f}",
+    "exposed_items": "{:,.0f}",
+}
+
+
+def _compare(
+    database: str | None, scenario: str, days: int, replications: int, seed: int, output: Any
+) -> None:
+    import polars as pl
+
+    from takt.services.simulation import compare_view
+
+    scenarios: str | Path = Path(scenario) if scenario.endswith(".toml") else "standard"
+    with err.status("simulating every variant under every scenario ..."):
+        view = compare_view(
+            _engine(database), scenarios=scenarios, days=days, replications=replications, seed=seed
+        )
+    wide = (
+        view.kpis.filter(pl.col("kpi").is_in(list(SIDE_BY_SIDE)))
+        .pivot(on="kpi", index=["scenario", "variant"], values="value")
+        .sort("scenario", "variant")
+    )
+    if output is OutputFormat.JSON:
+        out.print_json(json.dumps({"kpis": wide.to_dicts()}, default=str))
+        return
+    table = Table(
+        title=f"Strategies side by side ({days} days × {replications} runs)", title_justify="left"
+    )
+    for name in ("scenario", "variant", *SIDE_BY_SIDE):
+        numeric = name not in ("scenario", "variant")
+        table.add_column(name.replace("_", " "), justify="right" if numeric else "left")
+    for row in wide.iter_rows(named=True):
+        table.add_row(
+            row["scenario"],
+            row["variant"],
+            *[_fmt(row.get(k), p) for k, p in SIDE_BY_SIDE.items()],
+        )
+    out.print(table)

@@ -124,3 +124,26 @@ def test_roi_on_the_command_line_prints_its_assumptions(demo_url: str) -> None:
     assert payload["baseline"] == "all_buffer"
     assert payload["headline"]["assumed_cost_per_unit_short"] == 7.0
     assert {v["variant"] for v in payload["variants"]} == {"recommended", "all_jit", "all_buffer"}
+
+
+def test_strategies_side_by_side_under_every_standard_scenario(demo_url: str) -> None:
+    code, out, _ = run(
+        "simulate",
+        "-d",
+        demo_url,
+        "--compare",
+        "--days",
+        "60",
+        "--replications",
+        "2",
+        "--output",
+        "json",
+    )
+    assert code == 0
+    rows = json.loads(out)["kpis"]
+    scenarios = {r["scenario"] for r in rows}
+    assert "baseline" in scenarios and {"port_closure", "supplier_outage"} <= scenarios
+    assert {r["variant"] for r in rows} == {"recommended", "all_jit", "all_buffer"}
+    assert len(rows) == 3 * len(scenarios)
+    base = {r["variant"]: r for r in rows if r["scenario"] == "baseline"}
+    assert base["all_jit"]["working_capital"] < base["all_buffer"]["working_capital"]

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from takt.errors import InvalidInputError
 from takt.services import replenish_data as data
 from takt.services.policy import assemble_features
+from takt.simulate.compare import StrategyComparison, compare_strategies
 from takt.simulate.engine import SimulationResult, simulate
 from takt.simulate.roi import RoiAssumptions, roi
 from takt.store.db import require_current, transaction
@@ -192,3 +193,44 @@ def roi_view(
         pooled[baseline], pooled["recommended"], days=days, assumptions=assumptions
     )
     return RoiView(kpis, table, headline, baseline, days, replications)
+
+
+_VARIANT_COLUMNS = (
+    "item",
+    "logic",
+    "strategy",
+    "reorder_point",
+    "order_up_to",
+    "order_qty",
+    "container_qty",
+    "kanban_count",
+    "review_period_days",
+)
+
+
+def compare_view(
+    engine: Engine,
+    *,
+    scenarios: str | Path = "standard",
+    days: int = 365,
+    replications: int = 20,
+    seed: int = 0,
+) -> StrategyComparison:
+    """All-JIT, all-buffer and the recommended hybrid side by side, in normal conditions
+    and under each scenario, on the same items and demand streams."""
+    require_current(engine)
+    variants = strategy_variants(engine)
+    items = variants["recommended"]
+    policy_only = {
+        name: frame.select([c for c in _VARIANT_COLUMNS if c in frame.columns])
+        for name, frame in variants.items()
+    }
+    return compare_strategies(
+        items,
+        policy_only,
+        scenarios,
+        days=days,
+        replications=replications,
+        seed=seed,
+        warmup_days=60,
+    )
