@@ -50,6 +50,10 @@ def simulate_command(
             "conditions and every standard scenario (or the --scenario file)."
         ),
     ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Write the charts to this HTML file (works offline)."),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Stress-test the stored policies: KPIs per strategy under normal conditions and
@@ -57,7 +61,7 @@ def simulate_command(
     from takt.services.simulation import stress_test
 
     if compare:
-        _compare(database, scenario, days, replications, seed, output)
+        _compare(database, scenario, days, replications, seed, output, plot)
         return
 
     chosen: str | Path = Path(scenario) if scenario.endswith(".toml") else scenario
@@ -72,6 +76,11 @@ def simulate_command(
         )
     stressed = result.scenario
     assert stressed is not None
+    if plot is not None:
+        from takt.services.plots import exposure_chart, write_html
+
+        write_html(plot, exposure_chart(result.baseline.items), exposure_chart(stressed.items))
+        err.print(f"charts -> {plot}")
     groups = {
         "baseline": result.baseline.strategies.vstack(
             result.baseline.overall.rename({"group": "strategy"}).select(
@@ -210,7 +219,13 @@ SIDE_BY_SIDE = {
 
 
 def _compare(
-    database: str | None, scenario: str, days: int, replications: int, seed: int, output: Any
+    database: str | None,
+    scenario: str,
+    days: int,
+    replications: int,
+    seed: int,
+    output: Any,
+    plot: Path | None,
 ) -> None:
     import polars as pl
 
@@ -226,6 +241,12 @@ def _compare(
         .pivot(on="kpi", index=["scenario", "variant"], values="value")
         .sort("scenario", "variant")
     )
+    if plot is not None:
+        from takt.services.plots import exposure_chart, trade_off_chart, write_html
+
+        recommended = view.results[("recommended", "baseline")].items
+        write_html(plot, trade_off_chart(view.kpis), exposure_chart(recommended))
+        err.print(f"charts -> {plot}")
     if output is OutputFormat.JSON:
         out.print_json(json.dumps({"kpis": wide.to_dicts()}, default=str))
         return

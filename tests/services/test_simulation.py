@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -147,3 +148,26 @@ def test_strategies_side_by_side_under_every_standard_scenario(demo_url: str) ->
     assert len(rows) == 3 * len(scenarios)
     base = {r["variant"]: r for r in rows if r["scenario"] == "baseline"}
     assert base["all_jit"]["working_capital"] < base["all_buffer"]["working_capital"]
+
+
+def test_charts_are_one_offline_html_file(demo_url: str, tmp_path: Path) -> None:
+    import re
+
+    target = tmp_path / "stress.html"
+    code, _, _ = run(
+        "simulate",
+        "-d",
+        demo_url,
+        "--compare",
+        "--days",
+        "60",
+        "--replications",
+        "2",
+        "--plot",
+        str(target),
+    )
+    assert code == 0
+    html = target.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=\"https?://", html)  # plotly.js inlined, no CDN
+    assert html.count("Plotly.newPlot") == 2
+    assert "Service against inventory" in html and "Time-to-survive against" in html
