@@ -11,6 +11,7 @@ a replacement in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -120,6 +121,18 @@ def _line(session: Session, po: PurchaseOrderRow, line_no: int) -> PurchaseOrder
     return line
 
 
+def _open_lines_named(
+    po: PurchaseOrderRow, named: Mapping[int, object]
+) -> dict[int, PurchaseOrderLineRow]:
+    """The PO's open lines by number; a line number in ``named`` that is not one of
+    them is refused."""
+    lines = {ln.line_no: ln for ln in po.lines if not ln.cancelled}
+    unknown = sorted(set(named) - set(lines))
+    if unknown:
+        raise NotFoundError(f"PO {po.number} has no open line {unknown[0]}")
+    return lines
+
+
 def acknowledge(
     engine: Engine,
     number: str,
@@ -134,10 +147,7 @@ def acknowledge(
         before = po.status
         check_transition(number, before, "acknowledge")
         confirmations = confirmations or {}
-        lines = {ln.line_no: ln for ln in po.lines if not ln.cancelled}
-        unknown = sorted(set(confirmations) - set(lines))
-        if unknown:
-            raise NotFoundError(f"PO {number} has no open line {unknown[0]}")
+        lines = _open_lines_named(po, confirmations)
         changed = {}
         for line_no, line in lines.items():
             qty, when = confirmations.get(line_no, (line.qty, line.need_date))
@@ -175,10 +185,7 @@ def ship(
         before = po.status
         check_transition(number, before, "ship")
         quantities = quantities or {}
-        lines = {ln.line_no: ln for ln in po.lines if not ln.cancelled}
-        unknown = sorted(set(quantities) - set(lines))
-        if unknown:
-            raise NotFoundError(f"PO {number} has no open line {unknown[0]}")
+        lines = _open_lines_named(po, quantities)
         for line_no, line in lines.items():
             default = line.confirmed_qty if line.confirmed_qty is not None else line.qty
             line.shipped_qty = quantities.get(line_no, default)
