@@ -18,7 +18,8 @@ optional
     normal, default normal), ``strategy`` (jit / hybrid / buffer; default "unassigned"),
     ``time_to_recover_days`` (the supplier's TTR; null = not assessed).
 demand
-    ``demand_model`` (bootstrap / poisson / normal / gamma / compound; null = inferred),
+    ``demand_model`` (bootstrap / poisson / normal / gamma / compound / replay; null =
+    inferred; replay plays the history back in order from the first warm-up day),
     ``demand_mean``, ``demand_sd``, ``adi`` (≥ 1, in days), ``cv2`` (of non-zero sizes).
     Inferred: bootstrap where ``demand_history`` has the item, else compound where
     ``adi`` or ``cv2`` is given, else gamma (same mean and sd) where ``demand_sd`` is
@@ -50,6 +51,7 @@ from takt.simulate._kernel import (
     PACK,
     POISSON,
     REORDER_POINT,
+    REPLAY,
     ROP,
 )
 from takt.simulate._random import FloatArray, IntArray, U64Array, alias_entries
@@ -342,13 +344,15 @@ def _demand(
     )
     codes = given.replace_strict(["", *DEMAND_MODELS], [-1, *range(len(DEMAND_MODELS))])
     model = np.where(codes.to_numpy() < 0, inferred, codes.to_numpy()).astype(np.int64)
-    without = (model == BOOTSTRAP) & ~has_history
+    replayed = (model == BOOTSTRAP) | (model == REPLAY)
+    without = replayed & ~has_history
     if without.any():
         row = int(np.flatnonzero(without)[0])
         raise InvalidInputError(
-            f"demand_model bootstrap needs rows in demand_history (none for item {names[row]!r})"
+            f"demand_model {DEMAND_MODELS[model[row]]} needs rows in demand_history "
+            f"(none for item {names[row]!r})"
         )
-    parametric = model != BOOTSTRAP
+    parametric = ~replayed
     mean = _required(num, names, "demand_mean", parametric, " unless demand is bootstrapped")
     sd_rows = (model == NORMAL) | (model == GAMMA)
     sd = _required(num, names, "demand_sd", sd_rows, " for normal and gamma demand")
@@ -373,7 +377,7 @@ def _demand(
     constant = cv2 <= 1e-9
     parameters[compound, 1] = np.where(constant, 0.0, 1.0 / np.where(constant, 1.0, cv2))[compound]
     parameters[compound, 2] = np.where(constant, size, size * cv2)[compound]
-    rate = np.where(model == BOOTSTRAP, history_mean, mean)
+    rate = np.where(replayed, history_mean, mean)
     return model, parameters, rate
 
 

@@ -51,8 +51,8 @@ from takt.simulate._random import (
 
 KANBAN, ROP, MIN_MAX, ORDER_UP_TO = 0, 1, 2, 3
 LOGICS = ("kanban", "rop", "min_max", "order_up_to")
-BOOTSTRAP, POISSON, NORMAL, GAMMA, COMPOUND = 0, 1, 2, 3, 4
-DEMAND_MODELS = ("bootstrap", "poisson", "normal", "gamma", "compound")
+BOOTSTRAP, POISSON, NORMAL, GAMMA, COMPOUND, REPLAY = 0, 1, 2, 3, 4, 5
+DEMAND_MODELS = ("bootstrap", "poisson", "normal", "gamma", "compound", "replay")
 
 # Per replication, per item (last axis of the kernel's output).
 KPI_FIELDS = (
@@ -145,7 +145,8 @@ def fill_demand(
 
     (a, b, c) by model: poisson (mean, -, -), drawn from its alias table (pmf over 0 …
     size − 1, the tail folded onto the last value) where it has one, else by
-    ``poisson``; normal (mean, sd, -), negative draws read as
+    ``poisson``; replay: the item's history in order from the first day of the run
+    (warm-up included), no draw; normal (mean, sd, -), negative draws read as
     0; gamma (shape, scale, mean), the mean when shape is 0 (no variation); compound
     (occurrence probability, size shape, size scale) or (p, 0, size) for constant sizes.
     Drawing the demand path before the day loop keeps the samplers' calls (and the
@@ -161,6 +162,12 @@ def fill_demand(
         for t in range(n):
             z, s = next_u64(s, g)
             out[t] = history[first + below(z, length)]
+    elif model == REPLAY:  # the history in order, day t = value t (cycling past its end)
+        if h_length == 0:
+            out[:] = 0.0
+            return
+        for t in range(n):
+            out[t] = history[h_start + t % h_length]
     elif model == POISSON and table_size > 0:
         table = np.uint64(table_start)
         columns = np.uint64(table_size)

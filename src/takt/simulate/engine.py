@@ -102,7 +102,8 @@ def simulate(
         ``unit_cost`` (0), ``region``, ``category``, ``criticality`` (line_stopper /
         important / normal), ``strategy`` (jit / hybrid / buffer), ``time_to_recover_days``
         (the supplier's TTR). Demand: ``demand_model`` (bootstrap / poisson / normal /
-        gamma / compound; inferred when null), ``demand_mean`` and ``demand_sd`` per
+        gamma / compound / replay; inferred when null; replay plays ``demand_history``
+        back in order from the first warm-up day), ``demand_mean`` and ``demand_sd`` per
         day, ``adi`` (days between demands, ≥ 1) and ``cv2`` (of the non-zero sizes)
         for compound demand. Takt's policy output (:func:`takt.policy.parameters.
         compute_parameters`) joined to the item master fits this contract.
