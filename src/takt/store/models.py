@@ -111,6 +111,8 @@ class SupplierRow(Base):
     contact_email: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(64))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The supplier's EDI partner id (ISA06/08, UNB sender/recipient); null = its code.
+    edi_id: Mapped[str | None] = mapped_column(String(35), unique=True)
 
 
 class OfferRow(Base):
@@ -644,3 +646,101 @@ class RunLockRow(Base):
     host: Mapped[str] = mapped_column(String(200))
     pid: Mapped[int] = mapped_column(Integer)
     acquired_at: Mapped[datetime] = mapped_column()
+
+
+class EdiInterchangeRow(Base):
+    """One EDI interchange sent or received, with its answer (997/CONTRL).
+
+    ``dedupe_key`` (``direction:standard:partner:control number``) is set on every
+    interchange sent and every one received and applied, so a control number is never
+    reused towards a partner and a repeated inbound interchange is refused; rejected
+    inbound interchanges leave it null (a corrected resend may reuse the number).
+    """
+
+    __tablename__ = "edi_interchanges"
+    __table_args__ = (
+        CheckConstraint("direction IN ('in', 'out')", name="direction_known"),
+        Index("ix_edi_interchanges_partner_control", "partner", "control_number"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    standard: Mapped[str] = mapped_column(String(8))  # x12 | edifact
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    partner: Mapped[str] = mapped_column(String(35))
+    control_number: Mapped[int] = mapped_column(BigInteger)
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    document_types: Mapped[str] = mapped_column(String(64))  # e.g. "850" or "ORDRSP"
+    status: Mapped[str] = mapped_column(String(16))  # sent | applied | rejected
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)  # our 997/CONTRL to an inbound one
+    errors: Mapped[list[str] | None] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class InvoiceRow(Base):
+    """A supplier invoice, matched three ways against its PO and the receipts."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("supplier_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    invoice_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16))  # matched | held | approved
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interchange_id: Mapped[int | None] = mapped_column(ForeignKey("edi_interchanges.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+
+    lines: Mapped[list[InvoiceLineRow]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLineRow.line_no"
+    )
+
+
+class InvoiceLineRow(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer)
+    po_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_lines.id"), index=True)
+    qty: Mapped[float] = mapped_column(Float)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    matched: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    invoice: Mapped[InvoiceRow] = relationship(back_populates="lines")
+
+
+class BufferUpliftRow(Base):
+    """A temporary buffer raise on one item (``takt risk uplift``): the plan adds ``qty``
+    to the item's safety stock, reorder point and order-up-to level from ``start`` until
+    the day before ``end``, then it lapses by itself."""
+
+    __tablename__ = "buffer_uplifts"
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("end_date > start_date", name="ends_after_start"),
+        Index("ix_buffer_uplifts_item_end", "item_id", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    qty: Mapped[float] = mapped_column(Float)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    risk_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("risk_events.id", ondelete="SET NULL")
+    )
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
