@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     import_error_cap: int = 50
     # Rows per INSERT batch when loading large files.
     import_batch_rows: int = 20_000
+    # Our EDI partner id (ISA06 / UNB sender) and the three-way-match tolerances.
+    edi_id: str = "TAKT"
+    invoice_price_tolerance_pct: float = 2.0
+    invoice_qty_tolerance_pct: float = 0.0
+    invoice_total_tolerance: float = 0.01
 
 
 @lru_cache(maxsize=1)

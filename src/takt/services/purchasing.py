@@ -143,31 +143,44 @@ def acknowledge(
     """The supplier confirms the order: per line number, the confirmed quantity and date
     (lines not named are confirmed as ordered, on their requested date)."""
     with transaction(engine) as session:
-        po = _order(session, number)
-        before = po.status
-        check_transition(number, before, "acknowledge")
-        confirmations = confirmations or {}
-        lines = _open_lines_named(po, confirmations)
-        changed = {}
-        for line_no, line in lines.items():
-            qty, when = confirmations.get(line_no, (line.qty, line.need_date))
-            if qty < 0:
-                raise InvalidInputError(f"line {line_no}: confirmed qty must be >= 0")
-            line.confirmed_qty = qty
-            line.confirmed_date = when or line.need_date
-            if qty != line.qty or line.confirmed_date != line.need_date:
-                changed[str(line_no)] = {"qty": qty, "date": str(line.confirmed_date)}
-        po.status = next_status(number, before, "acknowledge")
-        po.updated_at = datetime.now(UTC)
-        _event(
-            session,
-            po,
-            actor=actor,
-            action="acknowledge",
-            before=before,
-            detail={"changed": changed},
-        )
-        return po.status.value
+        return acknowledge_in(session, number, actor=actor, confirmations=confirmations)
+
+
+def acknowledge_in(
+    session: Session,
+    number: str,
+    *,
+    actor: str,
+    confirmations: Mapping[int, tuple[float, date | None]] | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> str:
+    """:func:`acknowledge` inside the caller's transaction (EDI applies a whole
+    interchange or nothing)."""
+    po = _order(session, number)
+    before = po.status
+    check_transition(number, before, "acknowledge")
+    confirmations = confirmations or {}
+    lines = _open_lines_named(po, confirmations)
+    changed = {}
+    for line_no, line in lines.items():
+        qty, when = confirmations.get(line_no, (line.qty, line.need_date))
+        if qty < 0:
+            raise InvalidInputError(f"PO {number} line {line_no}: confirmed qty must be >= 0")
+        line.confirmed_qty = qty
+        line.confirmed_date = when or line.need_date
+        if qty != line.qty or line.confirmed_date != line.need_date:
+            changed[str(line_no)] = {"qty": qty, "date": str(line.confirmed_date)}
+    po.status = next_status(number, before, "acknowledge")
+    po.updated_at = datetime.now(UTC)
+    _event(
+        session,
+        po,
+        actor=actor,
+        action="acknowledge",
+        before=before,
+        detail={"changed": changed, **(detail or {})},
+    )
+    return po.status.value
 
 
 def ship(
@@ -181,29 +194,50 @@ def ship(
     """An advance ship notice: goods on the way, expected on ``expected`` (per line the
     quantity shipped; lines not named ship what is confirmed, else ordered)."""
     with transaction(engine) as session:
-        po = _order(session, number)
-        before = po.status
-        check_transition(number, before, "ship")
-        quantities = quantities or {}
-        lines = _open_lines_named(po, quantities)
-        for line_no, line in lines.items():
-            default = line.confirmed_qty if line.confirmed_qty is not None else line.qty
-            line.shipped_qty = quantities.get(line_no, default)
+        return ship_in(session, number, actor=actor, expected=expected, quantities=quantities)
+
+
+def ship_in(
+    session: Session,
+    number: str,
+    *,
+    actor: str,
+    expected: date,
+    quantities: Mapping[int, float] | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> str:
+    """:func:`ship` inside the caller's transaction. Quantities named are added to what
+    earlier notices shipped on the line (several shipments per line); with none named the
+    line ships what is confirmed, else ordered."""
+    po = _order(session, number)
+    before = po.status
+    check_transition(number, before, "ship")
+    quantities = quantities or {}
+    lines = _open_lines_named(po, quantities)
+    for line_no, line in lines.items():
+        if line_no in quantities:
+            if quantities[line_no] < 0:
+                raise InvalidInputError(f"PO {number} line {line_no}: shipped qty must be >= 0")
+            line.shipped_qty = (line.shipped_qty or 0.0) + quantities[line_no]
             line.expected_date = expected
-        po.status = next_status(number, before, "ship")
-        po.updated_at = datetime.now(UTC)
-        _event(
-            session,
-            po,
-            actor=actor,
-            action="ship",
-            before=before,
-            detail={
-                "expected": expected.isoformat(),
-                "lines": {str(k): v for k, v in quantities.items()},
-            },
-        )
-        return po.status.value
+        elif not quantities:
+            line.shipped_qty = line.confirmed_qty if line.confirmed_qty is not None else line.qty
+            line.expected_date = expected
+    po.status = next_status(number, before, "ship")
+    po.updated_at = datetime.now(UTC)
+    _event(
+        session,
+        po,
+        actor=actor,
+        action="ship",
+        before=before,
+        detail={
+            "expected": expected.isoformat(),
+            "lines": {str(k): v for k, v in quantities.items()},
+            **(detail or {}),
+        },
+    )
+    return po.status.value
 
 
 def apply_line_change(

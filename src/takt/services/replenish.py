@@ -231,9 +231,22 @@ def _order_requirements(
         pl.col("on_hand", "on_order", "backordered", "allocated").fill_null(0.0)
     )
     orders = plan_orders(items, as_of=as_of, config=config).filter(pl.col("firm"))
+    reason = _plan_reason()
+    if "uplift" in items.columns:  # a buffer uplift in force (takt risk uplift) says so
+        reason = (
+            pl.when(pl.col("uplift") > 0)
+            .then(
+                pl.concat_str(
+                    reason,
+                    pl.lit("; the levels include a buffer uplift +"),
+                    _words(pl.col("uplift")),
+                )
+            )
+            .otherwise(reason)
+        )
     return (
         orders.join(items.drop("logic"), on="item_id")
-        .with_columns(_plan_reason().alias("plan_reason"))
+        .with_columns(reason.alias("plan_reason"))
         .with_columns(_explain_columns())
     )
 
@@ -553,6 +566,7 @@ def run_plan(
         }
         run = recorded_run(engine, kind="plan", as_of=plan_date, parameters=params)
         with run as run_id, transaction(engine) as session:
+            pol = data.with_uplifts(session, pol, plan_date)
             summary = _plan_in_session(session, run_id, policy_run, pol, plan_date, settings, actor)
             proposals = _run_proposals(session, run_id)
         summary["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 2)
@@ -1005,11 +1019,11 @@ def _trigger(
         return SignalResult(key or "", item, False, position, None, None, None)
     # Most signals leave the item above its trigger: answer those from a few indexed
     # queries, without building frames (the full check below decides the same way).
-    trigger = data.one_trigger(session, policy_run, item_id)
+    trigger = data.one_trigger(session, policy_run, item_id, as_of)
     if trigger is None or position + quick.proposed > trigger:
         return SignalResult(key or "", item, False, position, None, None, None)
     pos = data.positions(session, [item_id])
-    pol = data.policies(session, policy_run, [item_id])
+    pol = data.with_uplifts(session, data.policies(session, policy_run, [item_id]), as_of)
     # Open proposals count as coming: the trigger must not propose twice for one need.
     counted = pos.with_columns((pl.col("on_order") + pl.col("proposed")).alias("on_order"))
     one_day = PlanConfig(

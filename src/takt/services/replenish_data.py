@@ -21,6 +21,7 @@ from takt.domain.enums import PurchaseOrderStatus, Severity
 from takt.store.models import (
     AgreementLineRow,
     AgreementRow,
+    BufferUpliftRow,
     InventoryRow,
     ItemPolicyRow,
     ItemRow,
@@ -215,10 +216,65 @@ def one_position(session: Session, item_id: int) -> OnePosition:
     return OnePosition(float(stock or 0.0) + float(on_order), float(proposed))
 
 
-def one_trigger(session: Session, run_id: int, item_id: int) -> float | None:
+def active_uplift(session: Session, item_id: int, as_of: date) -> float:
+    """The buffer uplifts of one item in force on ``as_of`` (units; 0 when none)."""
+    U = BufferUpliftRow
+    total = session.execute(
+        select(func.sum(U.qty)).where(
+            U.item_id == item_id, U.start_date <= as_of, U.end_date > as_of
+        )
+    ).scalar()
+    return float(total or 0.0)
+
+
+def with_uplifts(session: Session, pol: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Add the buffer uplifts in force on ``as_of`` (``takt risk uplift``) to each item's
+    safety stock, reorder point and order-up-to level, and say so in its reason; an
+    uplift lapses by itself on its end date."""
+    U = BufferUpliftRow
+    query = (
+        select(
+            U.item_id,
+            func.sum(U.qty).label("uplift"),
+            func.max(U.end_date).label("uplift_until"),
+        )
+        .where(U.start_date <= as_of, U.end_date > as_of)
+        .group_by(U.item_id)
+    )
+    ups = frame(
+        session, query, {"item_id": pl.Int64, "uplift": pl.Float64, "uplift_until": pl.Date}
+    )
+    if ups.is_empty():
+        return pol.with_columns(pl.lit(0.0).alias("uplift"))
+    raised = pol.join(ups, on="item_id", how="left").with_columns(pl.col("uplift").fill_null(0.0))
+    up = pl.col("uplift") > 0
+    return raised.with_columns(
+        *[
+            pl.when(up & pl.col(c).is_not_null()).then(pl.col(c) + pl.col("uplift")).otherwise(c)
+            for c in ("safety_stock", "reorder_point", "order_up_to")
+        ],
+        pl.when(up)
+        .then(
+            pl.concat_str(
+                pl.col("reason").fill_null(""),
+                pl.lit("; buffer uplift +"),
+                pl.col("uplift").round(2).cast(pl.Utf8),
+                pl.lit(" until "),
+                pl.col("uplift_until").cast(pl.Utf8),
+            )
+        )
+        .otherwise(pl.col("reason"))
+        .alias("reason"),
+    ).drop("uplift_until")
+
+
+def one_trigger(
+    session: Session, run_id: int, item_id: int, as_of: date | None = None
+) -> float | None:
     """The position at or below which the item's policy orders (None: it never does):
     the reorder point (rop, min_max), (N − 1)·C (kanban), or just under S (order_up_to,
-    which orders whenever the position is below S)."""
+    which orders whenever the position is below S); raised by the buffer uplifts in
+    force on ``as_of``."""
     row = session.execute(
         select(
             ItemPolicyRow.logic,
@@ -230,12 +286,13 @@ def one_trigger(session: Session, run_id: int, item_id: int) -> float | None:
     if row is None:
         return None
     logic, reorder_point, order_up_to, container = row
+    up = active_uplift(session, item_id, as_of) if as_of is not None else 0.0
     if logic in ("rop", "min_max") and reorder_point is not None:
-        return float(reorder_point)
+        return float(reorder_point) + up
     if logic == "kanban" and order_up_to is not None and container:
-        return float(order_up_to) - float(container)
+        return float(order_up_to) + up - float(container)
     if logic == "order_up_to" and order_up_to is not None:
-        return math.nextafter(float(order_up_to), -math.inf)
+        return math.nextafter(float(order_up_to) + up, -math.inf)
     return None
 
 
