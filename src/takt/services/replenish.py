@@ -49,6 +49,7 @@ from takt.services.import_support import chunks
 from takt.services.loaders_documents import add_to_buckets
 from takt.services.locks import run_lock
 from takt.services.runs import finish_run, jsonable, recorded_run
+from takt.signals.anomaly import order_anomalies
 from takt.store.db import require_current, transaction
 from takt.store.models import (
     AgreementLineRow,
@@ -174,11 +175,54 @@ def _decide(
         .alias("reason"),
         (pl.col("late") & ~into_safety.fill_null(False)).alias("late"),
     )
+    lines = _flag_anomalies(session, lines)
     decided = decide_approval(lines, config=settings.approval)
     return decided.with_columns(
         pl.concat_str(
             [pl.col("plan_reason"), pl.col("reason")], separator="; ", ignore_nulls=True
         ).alias("reason")
+    )
+
+
+def _flag_anomalies(session: Session, lines: pl.DataFrame) -> pl.DataFrame:
+    """Quantities or prices far from the item's PO history become a warning on the line,
+    which sends it to a buyer (:func:`takt.signals.anomaly.order_anomalies`)."""
+    sourced = lines.with_row_index("_line").filter(pl.col("supplier_id").is_not_null())
+    if sourced.height == 0:
+        return lines
+    ids = sourced["item_id"].unique().to_list()
+    history = data.po_line_history(session, None if len(ids) > 1000 else ids)
+    if history.height == 0:
+        return lines
+    proposed = sourced.select(
+        pl.col("_line").cast(pl.Int64).alias("id"),
+        pl.col("item_id").cast(pl.Utf8).alias("item"),
+        pl.col("supplier_id").cast(pl.Utf8).alias("supplier"),
+        "qty",
+        "unit_price",
+    )
+    flags = order_anomalies(
+        proposed,
+        history.with_columns(
+            pl.col("item_id").cast(pl.Utf8).alias("item"),
+            pl.col("supplier_id").cast(pl.Utf8).alias("supplier"),
+        ),
+    ).filter(pl.col("status") == "anomaly")
+    if flags.height == 0:
+        return lines
+    notes = flags.group_by("id").agg(
+        pl.concat_str(pl.lit("unusual order: "), pl.col("message").str.join("; ")).alias("_note")
+    )
+    return (
+        lines.with_row_index("_line")
+        .with_columns(pl.col("_line").cast(pl.Int64))
+        .join(notes.rename({"id": "_line"}), on="_line", how="left")
+        .with_columns(
+            pl.concat_str(["warning", "_note"], separator="; ", ignore_nulls=True)
+            .replace("", None)
+            .alias("warning")
+        )
+        .drop("_line", "_note")
     )
 
 

@@ -131,6 +131,27 @@ def open_lines(session: Session, item_ids: Sequence[int] | None = None) -> pl.Da
     ).filter(pl.col("open_qty") > 0)
 
 
+def po_line_history(session: Session, item_ids: Sequence[int] | None) -> pl.DataFrame:
+    """Past PO lines of these items (not cancelled): the anomaly check's history."""
+    L, P = PurchaseOrderLineRow, PurchaseOrderRow
+    query = (
+        select(L.item_id, P.supplier_id, L.qty, L.unit_price, P.order_date)
+        .join(P, P.id == L.po_id)
+        .where(L.cancelled.is_(False), P.status != PurchaseOrderStatus.CANCELLED)
+    )
+    return frame(
+        session,
+        _only(query, L.item_id, item_ids),
+        {
+            "item_id": pl.Int64,
+            "supplier_id": pl.Int64,
+            "qty": pl.Float64,
+            "unit_price": pl.Float64,
+            "order_date": pl.Date,
+        },
+    )
+
+
 def positions(
     session: Session,
     item_ids: Sequence[int] | None = None,
