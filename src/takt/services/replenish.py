@@ -24,13 +24,15 @@ and the numbers behind it in ``explanation``.
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Engine, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -49,10 +51,11 @@ from takt.services.import_support import chunks
 from takt.services.loaders_documents import add_to_buckets
 from takt.services.locks import run_lock
 from takt.services.runs import finish_run, jsonable, recorded_run
-from takt.signals.anomaly import order_anomalies
+from takt.signals.anomaly import demand_anomalies, order_anomalies
 from takt.store.db import require_current, transaction
 from takt.store.models import (
     AgreementLineRow,
+    DemandBucketRow,
     InventoryRow,
     ItemRow,
     PlanRunRow,
@@ -112,9 +115,11 @@ def _decide(
     wanted: pl.DataFrame,
     as_of: date,
     settings: ReplenishSettings,
+    demand_warning: str | None = None,
 ) -> pl.DataFrame:
     """Source and decide order requirements; ``wanted`` has one row per requirement with
-    the item's policy and position columns, ``qty``, ``need_date`` and ``plan_reason``."""
+    the item's policy and position columns, ``qty``, ``need_date`` and ``plan_reason``.
+    ``demand_warning`` (the pull trigger's unusual-demand note) goes on every line."""
     wanted = wanted.with_row_index("requirement_id", offset=1).with_columns(
         pl.col("requirement_id").cast(pl.Int64)
     )
@@ -176,12 +181,44 @@ def _decide(
         (pl.col("late") & ~into_safety.fill_null(False)).alias("late"),
     )
     lines = _flag_anomalies(session, lines)
+    if demand_warning:
+        lines = lines.with_columns(
+            pl.concat_str(
+                ["warning", pl.lit(demand_warning)], separator="; ", ignore_nulls=True
+            ).alias("warning")
+        )
     decided = decide_approval(lines, config=settings.approval)
     return decided.with_columns(
         pl.concat_str(
             [pl.col("plan_reason"), pl.col("reason")], separator="; ", ignore_nulls=True
         ).alias("reason")
     )
+
+
+def _demand_warning(session: Session, item_id: int, as_of: date) -> str | None:
+    """``unusual demand: …`` when the item's demand today is far above what its last 365
+    days make likely (:func:`takt.signals.anomaly.demand_anomalies`); None otherwise or
+    without history. Checked only when the trigger is about to order."""
+    B = DemandBucketRow
+    rows = session.execute(
+        select(B.period_start, B.qty).where(
+            B.item_id == item_id,
+            B.grain == Grain.DAY,
+            B.period_start >= as_of - timedelta(days=365),
+            B.period_start <= as_of,
+        )
+    ).all()
+    past = np.array([q for d, q in rows if d < as_of], dtype=np.float64)
+    if past.size == 0 or past.sum() <= 0:
+        return None
+    mean = float(past.sum() / 365)
+    sd = math.sqrt(max(float((past * past).sum() / 365) - mean * mean, 0.0))
+    today = float(sum(q for d, q in rows if d == as_of))
+    flags = demand_anomalies(
+        pl.DataFrame({"item": ["x"], "period": [as_of], "qty": [today]}),
+        pl.DataFrame({"item": ["x"], "period": [as_of], "mean": [mean], "sd": [sd]}),
+    ).filter(pl.col("direction") == "high")
+    return None if flags.height == 0 else "unusual demand: " + flags["message"][0]
 
 
 def _flag_anomalies(session: Session, lines: pl.DataFrame) -> pl.DataFrame:
@@ -1078,7 +1115,9 @@ def _trigger(
     wanted = _order_requirements(pol, counted.drop("proposed"), as_of, one_day)
     if wanted.height == 0:
         return SignalResult(key or "", item, False, position, None, None, None)
-    decided = _decide(session, wanted, as_of, settings)
+    decided = _decide(
+        session, wanted, as_of, settings, demand_warning=_demand_warning(session, item_id, as_of)
+    )
     ids, pos_numbers = _store_decided(
         session, decided, run_id=None, source=source, actor=actor, signal_key=key
     )
