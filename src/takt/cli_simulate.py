@@ -23,6 +23,9 @@ COMPARED = {
 }
 
 
+TRACED = 3  # takt.services.plots.TRACED_ITEMS, kept here so --help stays instant
+
+
 def _fmt(value: Any, pattern: str) -> str:
     return "-" if value is None or value != value else pattern.format(value)
 
@@ -52,7 +55,19 @@ def simulate_command(
     ] = False,
     plot: Annotated[
         Path | None,
-        typer.Option(help="Write the charts to this HTML file (works offline)."),
+        typer.Option(
+            help="Write the charts to this file: .html (interactive, works offline) or .png "
+            "(one image): exposure, inventory trajectories and, with --compare, the "
+            "service against inventory trade-off."
+        ),
+    ] = None,
+    trace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trace",
+            help="Item whose inventory trajectory the charts show (repeatable; default the "
+            f"{TRACED} lowest-fill-rate, most exposed items). Needs --plot.",
+        ),
     ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
@@ -60,8 +75,9 @@ def simulate_command(
     under a disruption scenario, with the suppliers it hits."""
     from takt.services.simulation import stress_test
 
+    traced = _charts_wanted(plot, trace)
     if compare:
-        _compare(database, scenario, days, replications, seed, output, plot)
+        _compare(database, scenario, days, replications, seed, output, plot, traced)
         return
 
     chosen: str | Path = Path(scenario) if scenario.endswith(".toml") else scenario
@@ -77,9 +93,10 @@ def simulate_command(
     stressed = result.scenario
     assert stressed is not None
     if plot is not None:
-        from takt.services.plots import exposure_chart, write_html
+        from takt.services.plots import stress_test_charts, write_charts
 
-        write_html(plot, exposure_chart(result.baseline.items), exposure_chart(stressed.items))
+        with err.status("tracing inventory trajectories ..."):
+            write_charts(plot, stress_test_charts(result, chosen, traced))
         err.print(f"charts -> {plot}")
     groups = {
         "baseline": result.baseline.strategies.vstack(
@@ -209,6 +226,18 @@ def roi_command(
     )
 
 
+def _charts_wanted(plot: Path | None, trace: list[str] | None) -> list[str]:
+    """Check --plot and --trace before simulating; the items to trace."""
+    if plot is None:
+        if trace:
+            raise typer.BadParameter("--trace chooses what the charts show: add --plot")
+        return []
+    from takt.services.plots import chart_format
+
+    chart_format(plot)  # an unknown extension fails now, not after the simulation
+    return list(trace or [])
+
+
 SIDE_BY_SIDE = {
     "fill_rate": "{:.2%}",
     "stockout_days": "{:,.0f}",
@@ -226,6 +255,7 @@ def _compare(
     seed: int,
     output: Any,
     plot: Path | None,
+    traced: list[str],
 ) -> None:
     import polars as pl
 
@@ -242,10 +272,10 @@ def _compare(
         .sort("scenario", "variant")
     )
     if plot is not None:
-        from takt.services.plots import exposure_chart, trade_off_chart, write_html
+        from takt.services.plots import compare_charts, write_charts
 
-        recommended = view.results[("recommended", "baseline")].items
-        write_html(plot, trade_off_chart(view.kpis), exposure_chart(recommended))
+        with err.status("tracing inventory trajectories ..."):
+            write_charts(plot, compare_charts(_engine(database), view, scenarios, traced))
         err.print(f"charts -> {plot}")
     if output is OutputFormat.JSON:
         out.print_json(json.dumps({"kpis": wide.to_dicts()}, default=str))

@@ -169,5 +169,6 @@ def test_charts_are_one_offline_html_file(demo_url: str, tmp_path: Path) -> None
     assert code == 0
     html = target.read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=\"https?://", html)  # plotly.js inlined, no CDN
-    assert html.count("Plotly.newPlot") == 2
+    assert html.count("Plotly.newPlot") == 3  # trade-off, exposure, trajectories
     assert "Service against inventory" in html and "Time-to-survive against" in html
+    assert "On hand day by day" in html

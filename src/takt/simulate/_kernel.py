@@ -13,7 +13,8 @@ discrete-time base-stock model of Snyder & Shen, *Fundamentals of Supply Chain T
    its share, which never enters stock; backorders are filled first.
 3. Demand: the day's demand (× a demand spike) is served from on hand; the rest is
    backordered or lost (``lost_sales``).
-4. End of day: KPIs are counted on the end-of-day state (from day ``warmup`` on).
+4. End of day: KPIs are counted on the end-of-day state (from day ``warmup`` on), and a
+   traced item's state is recorded.
 
 So an order placed on day t covers demand from day t on, and with constant ℓ and daily
 review the net inventory at the end of a day is S − D[t−ℓ, t], a demand over ℓ + 1 days.
@@ -90,6 +91,10 @@ N_KPIS = len(KPI_FIELDS)
     MIN_POSITION,
     EXPOSED_DAYS,
 ) = range(N_KPIS)
+# Per item, replication and measured day (last axis of the optional trace array).
+TRACE_FIELDS = ("on_hand", "position", "backorders", "received", "stockout")
+N_TRACE = len(TRACE_FIELDS)
+TRACE_ON_HAND, TRACE_POSITION, TRACE_BACKORDERS, TRACE_RECEIVED, TRACE_STOCKOUT = range(N_TRACE)
 # Levels (columns of ``levels``).
 REORDER_POINT, ORDER_UP_TO_LEVEL, LOT, MOQ, PACK, INITIAL = range(6)
 # A shortage smaller than this is rounding, not a stock-out.
@@ -263,12 +268,18 @@ def simulate_items(
     demand_profile: IntArray,
     demand_factor: FloatArray,
     exposure_level: FloatArray,
+    trace: FloatArray,
+    trace_slot: IntArray,
     total_days: int,
     warmup_days: int,
     replications: int,
     lost_sales: bool,
 ) -> None:  # pragma: no cover - compiled
     """Write the KPI sums of the items ``rows`` into ``out[item, replication, kpi]``.
+
+    An item with ``trace_slot[i] = k >= 0`` also writes its end-of-day state of every
+    measured day into ``trace[k, replication, day]`` (the fields of ``TRACE_FIELDS``);
+    -1 records nothing, and ``trace`` may then have no rows.
 
     Profile 0 of ``supply_profile`` / ``demand_profile`` is "undisturbed" (identity
     rows). ``release_day[p, a]`` is the day an arrival due on day a is received,
@@ -301,6 +312,7 @@ def simulate_items(
         release = release_day[supply]
         accept = accept_share[supply]
         spike = demand_profile[i]
+        slot = trace_slot[i]
         due = np.zeros(total_days + 1)
         demand = np.empty(total_days)
         lead = np.empty(total_days, dtype=np.int64)
@@ -400,6 +412,13 @@ def simulate_items(
                     cycle_days += 1
                     on_hand_days += net if net > 0.0 else 0.0
                     position = net + pipeline
+                    if slot >= 0:
+                        day = trace[slot, r, t - warmup_days]
+                        day[TRACE_ON_HAND] = net if net > 0.0 else 0.0
+                        day[TRACE_POSITION] = position
+                        day[TRACE_BACKORDERS] = -net if net < 0.0 else 0.0
+                        day[TRACE_RECEIVED] = accepted
+                        day[TRACE_STOCKOUT] = short
                     position = position if position > 0.0 else 0.0
                     position_days += position
                     min_position = min(min_position, position)

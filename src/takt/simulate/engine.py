@@ -20,7 +20,8 @@ not on the other items in the run or the number of threads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,13 @@ from takt.simulate._kernel import (
 )
 from takt.simulate._kpis import group_kpis, item_kpis
 from takt.simulate._lead_times import LeadTimeTables, build_lead_time_tables
-from takt.simulate._random import FloatArray, item_seeds
+from takt.simulate._random import FloatArray, IntArray, item_seeds
+from takt.simulate._trajectory import (
+    TRAJECTORY_SCHEMA,
+    trace_buffers,
+    traced_rows,
+    trajectory_frame,
+)
 from takt.simulate.scenarios import Scenario, load_scenarios
 
 BASELINE = "baseline"
@@ -59,6 +66,8 @@ class SimulationResult:
     strategies : one row per strategy (jit / hybrid / buffer / unassigned), pooled.
     overall : one row, every item pooled.
     targets : which lanes (supplier, region) each supply disruption hit.
+    trajectories : the traced items' days, one row per item, replication and measured
+        day (see :func:`simulate`); no rows when none was traced.
     """
 
     items: pl.DataFrame
@@ -72,6 +81,9 @@ class SimulationResult:
     warmup_days: int
     seed: int
     lost_sales: bool
+    trajectories: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=TRAJECTORY_SCHEMA)
+    )
 
 
 def simulate(
@@ -86,6 +98,7 @@ def simulate(
     holding_rate: float = 0.25,
     warmup_days: int = 0,
     days_per_year: float = 365.0,
+    trajectories: Sequence[str] | None = None,
 ) -> SimulationResult:
     """Simulate every item's policy and return its KPIs (a pure function of its inputs).
 
@@ -129,6 +142,10 @@ def simulate(
         empty pipeline). Scenario days count from the end of the warm-up.
     days_per_year : float
         Days of the year the holding rate refers to. Default 365.
+    trajectories : list of item names, optional
+        Items whose every measured day is recorded (a few: the frame has replications ×
+        days rows per item). None (default) records nothing and costs nothing. Tracing
+        changes no KPI.
 
     Returns
     -------
@@ -148,12 +165,19 @@ def simulate(
         ``exposed`` (tts_days < TTR) and ``exposed_share`` (share of days with TTS <
         TTR), null where TTR is not given.
 
+        ``trajectories`` columns: ``item``, ``replication``, ``day`` (0 = the first
+        measured day, as scenario days); the end-of-day ``on_hand``, ``position`` (on hand
+        + pipeline − backorders), ``backorders`` and ``stockout`` (the day counts in
+        ``stockout_days``); ``received`` (units accepted into stock that day); and the
+        policy's levels as reference lines: ``reorder_point`` (rop, min_max; null for
+        kanban and order_up_to) and ``order_up_to`` (N·C, S, or r + Q for rop).
+
     Raises
     ------
     InvalidInputError
         A required column is missing, a value is invalid (naming the column and item),
         or the scenario is invalid or targets a supplier, region or item not in
-        ``items``.
+        ``items``, or ``trajectories`` names an item not in ``items``.
 
     Examples
     --------
@@ -169,13 +193,14 @@ def simulate(
     0.937
     """
     _check_run(days, replications, warmup_days, holding_rate, days_per_year, seed)
-    data = read_items(items, demand_history)
-    resolved = _resolve_scenario(scenario)
+    data, resolved, disruption, tables = _prepare(
+        items, demand_history, scenario, days, warmup_days, days_per_year
+    )
     total = warmup_days + days
-    spend = np.nan_to_num(data.demand_rate) * data.unit_cost * days_per_year
-    disruption = compile_scenario(resolved, data.labels, spend, warmup_days, days)
-    tables = build_lead_time_tables(data.lead_time_mean, data.lead_time_sd, total)
-    per_rep = _run(data, tables, disruption, seed, total, warmup_days, replications, lost_sales)
+    traced = traced_rows(data, trajectories)
+    per_rep, recorded = _run(
+        data, tables, disruption, seed, total, warmup_days, replications, lost_sales, traced
+    )
     frame, sums = item_kpis(per_rep, data, days, holding_rate, days_per_year)
 
     def pooled(keys: list[str]) -> pl.DataFrame:
@@ -193,7 +218,71 @@ def simulate(
         warmup_days=warmup_days,
         seed=seed,
         lost_sales=lost_sales,
+        trajectories=trajectory_frame(data, traced, recorded),
     )
+
+
+def trace(
+    items: pl.DataFrame,
+    names: Sequence[str],
+    *,
+    days: int = 365,
+    replications: int = 20,
+    scenario: Scenario | str | Path | None = None,
+    demand_history: pl.DataFrame | None = None,
+    seed: int = 0,
+    lost_sales: bool = False,
+    warmup_days: int = 0,
+) -> pl.DataFrame:
+    """The trajectories of the items ``names``: ``simulate(items, ...,
+    trajectories=names).trajectories``, at the cost of those items only.
+
+    Every item of ``items`` still counts for the scenario's targets (a supplier rank is
+    a rank among all of them), and an item's days depend only on ``seed``, its own inputs
+    and the scenario, so this is the run that :func:`simulate` with the same arguments
+    made; use it to look into a few items of a large run after the fact.
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`simulate`.
+    """
+    _check_run(days, replications, warmup_days, 0.0, 365.0, seed)
+    data, _, disruption, tables = _prepare(items, demand_history, scenario, days, warmup_days)
+    total = warmup_days + days
+    traced = traced_rows(data, names)
+    _, recorded = _run(
+        data,
+        tables,
+        disruption,
+        seed,
+        total,
+        warmup_days,
+        replications,
+        lost_sales,
+        traced,
+        traced_only=True,
+    )
+    return trajectory_frame(data, traced, recorded)
+
+
+def _prepare(
+    items: pl.DataFrame,
+    demand_history: pl.DataFrame | None,
+    scenario: Scenario | str | Path | None,
+    days: int,
+    warmup_days: int,
+    days_per_year: float = 365.0,
+) -> tuple[Items, Scenario | None, DisruptionArrays, LeadTimeTables]:
+    """Checked items, the scenario compiled onto them, and the lead-time tables."""
+    data = read_items(items, demand_history)
+    resolved = _resolve_scenario(scenario)
+    # Spend only ranks suppliers and regions, so the year's length does not change it.
+    spend = np.nan_to_num(data.demand_rate) * data.unit_cost * days_per_year
+    disruption = compile_scenario(resolved, data.labels, spend, warmup_days, days)
+    total = warmup_days + days
+    tables = build_lead_time_tables(data.lead_time_mean, data.lead_time_sd, total)
+    return data, resolved, disruption, tables
 
 
 def _check_run(
@@ -268,14 +357,28 @@ def _run(
     warmup_days: int,
     replications: int,
     lost_sales: bool,
-) -> FloatArray:
+    traced: IntArray | None = None,
+    *,
+    traced_only: bool = False,
+) -> tuple[FloatArray, FloatArray]:
+    """KPI sums per item and replication, and the traced items' days.
+
+    Traced items run in the general kernel, which records; the fast path gives the same
+    numbers to the last bit, so tracing changes no KPI. ``traced_only`` runs only them
+    (the other items' KPI rows are then left unwritten).
+    """
     seeds = item_seeds(data.labels.get_column("item"), int(seed))
     rate = np.nan_to_num(data.demand_rate)
     exposure = np.where(np.isnan(data.time_to_recover), -1.0, data.time_to_recover * rate)
+    if traced is None:
+        traced = np.zeros(0, dtype=np.int64)
+    recorded, trace_slot = trace_buffers(len(data), traced, replications, total - warmup_days)
     out = np.empty((len(data), replications, N_KPIS))
-    fast = fast_path(data, tables, disruption)
+    fast = fast_path(data, tables, disruption) & (trace_slot < 0)
+    if traced_only:
+        fast[:] = False
     rows_fast = np.flatnonzero(fast).astype(np.int64)
-    rows_general = np.flatnonzero(~fast).astype(np.int64)
+    rows_general = np.sort(traced) if traced_only else np.flatnonzero(~fast).astype(np.int64)
     if len(rows_fast):
         simulate_base_stock(
             out,
@@ -324,9 +427,11 @@ def _run(
             disruption.demand_profile,
             disruption.demand_factor,
             exposure,
+            recorded,
+            trace_slot,
             total,
             warmup_days,
             replications,
             lost_sales,
         )
-    return out
+    return out, recorded
