@@ -43,7 +43,8 @@ def edi_send(
             continue
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{sent.partner}-{sent.standard}-{sent.control_number:09d}.edi"
-        path.write_text(sent.text, encoding="utf-8")
+        # EDIFACT UNOC is ISO 8859-1; X12 is within ASCII
+        path.write_bytes(sent.text.encode("latin-1" if sent.standard == "edifact" else "utf-8"))
         err.print(
             f"{number}: {sent.document_type} to {sent.partner}, control number "
             f"{sent.control_number} -> {path}",
@@ -70,14 +71,19 @@ def edi_receive(
     rejected = 0
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except OSError as exc:
             raise typer.BadParameter(f"{path}: {exc.strerror}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # EDIFACT UNOC files are ISO 8859-1
+            text = raw.decode("latin-1")
         result = receive_interchange(engine, text, actor=actor)
-        if answers is not None:
+        if answers is not None and result.answer:
             answers.mkdir(parents=True, exist_ok=True)
             name = f"{path.stem}.{'997' if result.standard == 'x12' else 'contrl'}.edi"
-            (answers / name).write_text(result.answer, encoding="utf-8")
+            encoding = "latin-1" if result.standard == "edifact" else "utf-8"
+            (answers / name).write_bytes(result.answer.encode(encoding))
         if result.accepted:
             out.print(
                 f"{path}: [green]accepted[/] ({result.standard}, control {result.control_number})"
