@@ -49,6 +49,17 @@ def test_a_port_closure_hurts_the_region_it_closes_and_nothing_else(demo_url: st
         make_engine(demo_url), scenario="port_closure", days=200, replications=4, seed=1
     )
     assert again.baseline.items.equals(result.baseline.items)
+    # each stress test is stored as a run with its pooled KPIs
+    assert result.run_id is not None and again.run_id == result.run_id + 1
+    from takt.services.browse import runs_page
+
+    stored = runs_page(make_engine(demo_url), kind="simulation").items[0]
+    assert stored["id"] == again.run_id and stored["status"] == "succeeded"
+    summary = stored["summary"]
+    assert summary["scenario"]["scenario"] == "port_closure"
+    assert summary["baseline"]["overall"]["fill_rate"] == pytest.approx(
+        result.baseline.overall["fill_rate"][0]
+    )
 
 
 def test_simulate_on_the_command_line(demo_url: str) -> None:

@@ -378,3 +378,44 @@ def apply_uplifts(
             )
         )
     return made
+
+
+def add_risk_event(
+    engine: Engine,
+    *,
+    key: str,
+    type: str,
+    severity: str,
+    start: date,
+    expected_duration_days: int,
+    supplier: str | None = None,
+    region: str | None = None,
+    description: str = "",
+) -> None:
+    """Post a risk event on a supplier or a region (or both); its key is unique."""
+    from takt.domain.enums import RiskType, Severity
+
+    if supplier is None and region is None:
+        raise InvalidInputError("a risk event names a supplier, a region or both")
+    with transaction(engine) as session:
+        if session.execute(select(RiskEventRow.id).where(RiskEventRow.key == key)).scalar():
+            raise InvalidInputError(f"risk event {key!r} exists already")
+        supplier_id = None
+        if supplier is not None:
+            supplier_id = session.execute(
+                select(SupplierRow.id).where(SupplierRow.code == supplier)
+            ).scalar()
+            if supplier_id is None:
+                raise NotFoundError(f"no supplier {supplier!r}")
+        session.add(
+            RiskEventRow(
+                key=key,
+                type=RiskType(type),
+                severity=Severity(severity),
+                start_date=start,
+                expected_duration_days=expected_duration_days,
+                supplier_id=supplier_id,
+                region=region,
+                description=description,
+            )
+        )

@@ -1,11 +1,14 @@
 """Stress-test the stored policies: the latest policy run's parameters, each item's
 demand and lead-time features and its primary supplier, through :mod:`takt.simulate`
-under normal conditions and a disruption scenario (``takt simulate``)."""
+under normal conditions and a disruption scenario (``takt simulate``). Each stress test
+is stored as a run of kind ``simulation`` with its pooled KPIs (``takt runs``, the API)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
@@ -13,6 +16,7 @@ from sqlalchemy import Engine
 from takt.errors import InvalidInputError
 from takt.services import replenish_data as data
 from takt.services.policy import assemble_features
+from takt.services.runs import finish_run, jsonable, recorded_run
 from takt.simulate.compare import StrategyComparison, compare_strategies
 from takt.simulate.engine import SimulationResult, simulate
 from takt.simulate.roi import RoiAssumptions, roi
@@ -26,6 +30,7 @@ class StressTest:
     items: pl.DataFrame  # what was simulated: one row per item
     baseline: SimulationResult
     scenario: SimulationResult | None
+    run_id: int | None = None  # the stored run (kind "simulation")
 
 
 def simulation_items(engine: Engine) -> pl.DataFrame:
@@ -98,9 +103,41 @@ def stress_test(
     if items.height == 0:
         raise InvalidInputError("no item with an automatic policy and demand to simulate")
     kwargs = {"days": days, "replications": replications, "seed": seed, "lost_sales": lost_sales}
-    baseline = simulate(items, **kwargs)  # type: ignore[arg-type]
-    stressed = simulate(items, scenario=scenario, **kwargs) if scenario else None  # type: ignore[arg-type]
-    return StressTest(items, baseline, stressed)
+    parameters = {"scenario": str(scenario) if scenario else None, **kwargs}
+    with recorded_run(
+        engine, kind="simulation", as_of=datetime.now(UTC).date(), parameters=parameters, seed=seed
+    ) as run_id:
+        baseline = simulate(items, **kwargs)  # type: ignore[arg-type]
+        stressed = simulate(items, scenario=scenario, **kwargs) if scenario else None  # type: ignore[arg-type]
+        finish_run(engine, run_id, _summary(items, baseline, stressed))
+    return StressTest(items, baseline, stressed, run_id)
+
+
+def _summary(
+    items: pl.DataFrame, baseline: SimulationResult, stressed: SimulationResult | None
+) -> dict[str, Any]:
+    """What a stored simulation run keeps: the pooled KPIs in normal conditions and under
+    the scenario, per strategy and per supplier, and the exposed items."""
+
+    def one(result: SimulationResult) -> dict[str, Any]:
+        exposed = result.items.filter(pl.col("exposed").fill_null(False))
+        return {
+            "scenario": result.scenario,
+            "overall": result.overall.drop("group", strict=False).row(0, named=True),
+            "strategies": result.strategies.to_dicts(),
+            "suppliers": result.suppliers.to_dicts(),
+            "exposed_items": exposed.height,
+            "worst_items": result.items.sort("fill_rate")
+            .head(20)
+            .select("item", "supplier", "strategy", "fill_rate", "stockout_days", "tts_days")
+            .to_dicts(),
+        }
+
+    out = {"items": items.height, "baseline": one(baseline)}
+    if stressed is not None:
+        out["scenario"] = one(stressed)
+    summary: dict[str, Any] = jsonable(out)
+    return summary
 
 
 # Each strategy as the whole portfolio's: JIT items pull by kanban, buffer items hold a

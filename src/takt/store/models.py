@@ -744,3 +744,57 @@ class BufferUpliftRow(Base):
     )
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class UserRow(Base):
+    """A person (or a supplier's account) who signs in to the web app or the API.
+
+    ``role``: viewer, planner, buyer (approves), admin, or supplier (then ``supplier_id``
+    scopes everything it sees to that supplier). ``password_hash`` is a salted scrypt
+    hash in the ``scrypt$n$r$p$salt$hash`` form; the password itself is never stored.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('viewer', 'planner', 'buyer', 'admin', 'supplier')", name="role_known"
+        ),
+        CheckConstraint(
+            "(role = 'supplier') = (supplier_id IS NOT NULL)", name="supplier_scope"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ApiTokenRow(Base):
+    """An API token of a user; only its SHA-256 is stored (the token is shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the cookie carries a random id, the store only its SHA-256,
+    with the session's CSRF token for the forms."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column()
