@@ -579,7 +579,7 @@ def check(database: DatabaseOption = None, output: OutputOption = OutputFormat.T
 
 
 # Replenishment commands (plan, proposals, po, receive, signal) live in their own module.
-from takt import cli_edi, cli_replenish, cli_risk, cli_simulate  # noqa: E402, F401
+from takt import cli_edi, cli_replenish, cli_risk, cli_serve, cli_simulate  # noqa: E402, F401
 
 
 def main() -> None:

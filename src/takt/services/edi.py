@@ -721,7 +721,7 @@ def _match_invoice(session: Session, supplier: SupplierRow, doc: InvoiceDoc) -> 
         reasons += [f"line {ln.line_no}: {w}" for w in why]
     if abs(computed - doc.total) > Decimal(str(settings.invoice_total_tolerance)):
         reasons.append(f"total {doc.total} is not the sum of the lines {computed}")
-    if po.currency != doc.currency:
+    if doc.currency and po.currency != doc.currency:  # X12 may leave CUR out
         reasons.append(f"currency {doc.currency}, the PO is in {po.currency}")
     invoice.status = "held" if reasons else "matched"
     invoice.reasons = reasons

@@ -471,6 +471,9 @@ def list_purchase_orders(
         .order_by(P.id.desc())
     )
     if status:
+        known = [s.value for s in PurchaseOrderStatus]
+        if status not in known:
+            raise InvalidInputError(f"status: one of {', '.join(known)} (got {status!r})")
         query = query.where(P.status == PurchaseOrderStatus(status))
     if supplier:
         query = query.where(SupplierRow.code == supplier)
