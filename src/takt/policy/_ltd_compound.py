@@ -342,15 +342,16 @@ def _moved(
 
 
 @njit(cache=True)
-def _continuous_level(
-    k_first: int, counts: FloatArray, shape: float, target: float, allowed: float, fill_rate: bool
-) -> float:  # pragma: no cover - compiled
-    """Level of Y = D/θ for gamma sizes of shape a: the quantile or the fill-rate level."""
+def _mixture_terms(
+    k_first: int, counts: FloatArray, shape: float
+) -> tuple[float, FloatArray, float, float]:  # pragma: no cover - compiled
+    """The atom P(K = 0), the ``terms`` of :func:`_mixture_at`, E[K] and E[K²].
+
+    One column of ``terms`` per order count k ≥ 1 of the mixture (gamma sizes of shape a).
+    """
     start = 1 if k_first == 0 else 0
     atom = counts[0] if k_first == 0 else 0.0
     n_terms = len(counts) - start
-    if n_terms == 0:
-        return 0.0
     terms = np.empty((5, n_terms))
     mean_count = 0.0
     second_moment = 0.0
@@ -366,6 +367,17 @@ def _continuous_level(
         terms[4, j] = terms[3, j] + 0.5 * math.log(max(s, 1.0))
         mean_count += k * w
         second_moment += k * k * w
+    return atom, terms, mean_count, second_moment
+
+
+@njit(cache=True)
+def _continuous_level(
+    k_first: int, counts: FloatArray, shape: float, target: float, allowed: float, fill_rate: bool
+) -> float:  # pragma: no cover - compiled
+    """Level of Y = D/θ for gamma sizes of shape a: the quantile or the fill-rate level."""
+    atom, terms, mean_count, second_moment = _mixture_terms(k_first, counts, shape)
+    if terms.shape[1] == 0:
+        return 0.0
     mean = shape * mean_count
     # The gamma with the mean and variance of Y given K ≥ 1 gives the start.
     positive = 1.0 - atom
@@ -464,6 +476,52 @@ def _gamma_fill_rate_start(shape: float, mean: float, allowed: float) -> float: 
 
 
 @njit(cache=True)
+def item_order_counts(
+    period_days: float, p: float, review_days: float, mu_l: float, sd_l: float
+) -> tuple[int, FloatArray]:  # pragma: no cover - compiled
+    """(k_first, π) of one item's order count over R + L, day quantities in days."""
+    # The lognormal of the Monte Carlo: log sd √log(1 + CV²), the same in any time unit.
+    log_sd = math.sqrt(math.log1p((sd_l / mu_l) ** 2)) if mu_l > 0.0 and sd_l > 0.0 else 0.0
+    return _order_count_distribution(p, review_days / period_days, mu_l / period_days, log_sd)
+
+
+@njit(cache=True)
+def compound_distribution_at(
+    level: float,
+    period_days: float,
+    p: float,
+    size_mean: float,
+    cv2: float,
+    review_days: float,
+    mu_l: float,
+    sd_l: float,
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """F(x) = P(D ≤ x) and the expected shortage E[(D − x)⁺] of one item at x = ``level``.
+
+    The distribution of :func:`compound_reorder_points` (same arguments, one item), for
+    checks and for mixtures over it (:mod:`._ltd_uncertain`).
+    """
+    k_first, counts = item_order_counts(period_days, p, review_days, mu_l, sd_l)
+    if cv2 < _CONSTANT_SIZE_CV2:
+        cdf = 0.0
+        shortage = 0.0
+        for j in range(len(counts)):
+            demand = (k_first + j) * size_mean
+            if demand <= level:
+                cdf += counts[j]
+            else:
+                shortage += counts[j] * (demand - level)
+        return min(cdf, 1.0), shortage
+    scale = size_mean * cv2
+    atom, terms, mean_count, _ = _mixture_terms(k_first, counts, 1.0 / cv2)
+    if level <= 0.0:  # D ≥ 0: the shortage is E[D] − x, F the atom at 0 (or 0 below it)
+        return atom if level == 0.0 else 0.0, mean_count * size_mean - level
+    state = np.empty(5)
+    _mixture_at(level / scale, atom, terms, state)
+    return state[0], state[4] * scale
+
+
+@njit(cache=True)
 def _level(
     period_days: float,
     p: float,
@@ -476,11 +534,7 @@ def _level(
     allowed: float,
     fill_rate: bool,
 ) -> float:  # pragma: no cover - compiled
-    # The lognormal of the Monte Carlo: log sd √log(1 + CV²), the same in any time unit.
-    log_sd = math.sqrt(math.log1p((sd_l / mu_l) ** 2)) if mu_l > 0.0 and sd_l > 0.0 else 0.0
-    k_first, counts = _order_count_distribution(
-        p, review_days / period_days, mu_l / period_days, log_sd
-    )
+    k_first, counts = item_order_counts(period_days, p, review_days, mu_l, sd_l)
     if cv2 < _CONSTANT_SIZE_CV2:
         return _discrete_level(k_first, counts, size_mean, target, allowed, fill_rate)
     scale = size_mean * cv2

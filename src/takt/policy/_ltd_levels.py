@@ -2,7 +2,9 @@
 
 Convolved (:mod:`._ltd_compound`, exact) by default; sampled (:mod:`._ltd_montecarlo`)
 where the caller asks for it, or where a very wide range of order counts makes the
-convolution dearer than the samples (:func:`._ltd_compound.convolution_cost`).
+convolution dearer than the samples (:func:`._ltd_compound.convolution_cost`). Items
+with an uncertain forecast rate (φ = ``rate_cv2`` > 0) get the levels of M·D instead
+(:mod:`._ltd_uncertain`); items with φ = 0 are sized exactly as without it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from takt.policy._ltd_compound import (
     convolution_cost,
 )
 from takt.policy._ltd_montecarlo import item_seeds, sample_reorder_points
+from takt.policy._ltd_uncertain import sample_uncertain_reorder_points, uncertain_reorder_points
 
 
 def distribution_levels(
@@ -37,36 +40,48 @@ def distribution_levels(
     method: Literal["compound", "montecarlo"],
     samples: int,
     seed: int,
+    rate_cv2: FloatArray | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """The level of every item and whether it was sampled (the rest were convolved).
 
     Arguments as :func:`._ltd_compound.compound_reorder_points`, one entry per item of
     ``names``; ``samples`` and ``seed`` are the Monte Carlo's (the stream of an item
-    comes from its name and the seed).
+    comes from its name and the seed); ``rate_cv2`` φ ≥ 0 per item (None: all 0).
     """
     p = occurrence_probability
     sampled = np.ones(len(p), dtype=bool)
     if method == "compound":
         cost = convolution_cost(period_days, p, review_days, lead_time_mean_days, lead_time_sd_days)
         sampled = cost > CONVOLUTION_BUDGET
+    phi = np.zeros(len(p)) if rate_cv2 is None else rate_cv2
+    uncertain = phi > 0.0
     levels = np.empty(len(p))
     for part, convolve in ((~sampled, True), (sampled, False)):
-        if not part.any():
-            continue
-        arguments = (
-            p[part],
-            size_mean[part],
-            size_cv2[part],
-            review_days[part],
-            lead_time_mean_days[part],
-            lead_time_sd_days[part],
-            service_target[part],
-            allowed_shortage[part],
-            fill_rate,
-        )
-        if convolve:
-            levels[part] = compound_reorder_points(period_days, *arguments)
-        else:
-            seeds = item_seeds(names.filter(pl.Series(part)), seed)
-            levels[part] = sample_reorder_points(seeds, period_days, *arguments, samples)
+        for with_rate in (False, True):
+            rows = part & (uncertain if with_rate else ~uncertain)
+            if not rows.any():
+                continue
+            arguments = (
+                p[rows],
+                size_mean[rows],
+                size_cv2[rows],
+                review_days[rows],
+                lead_time_mean_days[rows],
+                lead_time_sd_days[rows],
+                service_target[rows],
+                allowed_shortage[rows],
+                fill_rate,
+            )
+            if convolve and with_rate:
+                levels[rows] = uncertain_reorder_points(period_days, *arguments, phi[rows])
+            elif convolve:
+                levels[rows] = compound_reorder_points(period_days, *arguments)
+            else:
+                seeds = item_seeds(names.filter(pl.Series(rows)), seed)
+                if with_rate:
+                    levels[rows] = sample_uncertain_reorder_points(
+                        seeds, period_days, *arguments, samples, phi[rows]
+                    )
+                else:
+                    levels[rows] = sample_reorder_points(seeds, period_days, *arguments, samples)
     return levels, sampled

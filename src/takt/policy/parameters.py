@@ -40,6 +40,15 @@ How the distribution of demand over P is obtained (column ``method``):
 - ``none``: dying items (no automatic reorder), items without demand, and items missing
   their demand forecast or lead time (flagged in ``note``, never an aborted run).
 
+Forecast uncertainty. The optional ``demand_rate_cv2`` φ (squared CV of the true demand
+rate around the forecast, e.g. from :func:`estimate_rate_uncertainty` on a holdout) sizes
+for D = M·D₀, M ~ Gamma(1/φ, φ) of mean 1, instead of the plug-in D₀ (Prak, Teunter &
+Syntetos 2017, EJOR: plug-in levels under-deliver when the mean is forecast): exactly for
+``compound`` (:mod:`._ltd_uncertain`), per sample for ``montecarlo``, and as the textbook
+variance σ₀² + φ·(μ_d·P)² for ``normal`` (Silver, Pyke & Thomas ch. 6), whose test then
+uses that CV. ``empirical`` quantiles are the backtest's forecast errors and already
+carry it. φ = 0 or null sizes exactly as without the column.
+
 Levels. SS = reorder point − mean over P, floored at 0 (a stock below the mean demand over
 the protection interval is never planned). With R the review period:
 
@@ -81,6 +90,8 @@ from scipy.special import ndtri
 from takt.errors import InvalidInputError
 from takt.policy._checks import BoolArray, FloatArray, IntArray
 from takt.policy._ltd_levels import distribution_levels
+from takt.policy._ltd_uncertain import estimate_rate_uncertainty as estimate_rate_uncertainty
+from takt.policy._ltd_uncertain import with_rate_uncertainty
 from takt.policy.formulas import (
     days_of_cover,
     economic_order_quantity,
@@ -125,6 +136,7 @@ _OPTIONAL_NUMBERS = (
     *_EMPIRICAL_COLUMNS,
     "time_to_recover_days",
     "service_target",
+    "demand_rate_cv2",
 )
 OUTPUT_COLUMNS = (
     "item",
@@ -501,6 +513,7 @@ def _distribution_levels(
     target: FloatArray,
     review: FloatArray,
     cycle_quantity: FloatArray,
+    rate_cv2: FloatArray,
     config: ParameterConfig,
     seed: int,
 ) -> tuple[FloatArray, BoolArray]:
@@ -523,6 +536,7 @@ def _distribution_levels(
         method=config.ltd_method,
         samples=int(config.montecarlo_samples),
         seed=seed,
+        rate_cv2=rate_cv2[rows],
     )
 
 
@@ -542,7 +556,8 @@ def compute_parameters(
         or value may be null): ``adi`` (≥ 1, in periods of ``demand_period_days``),
         ``cv2`` of the non-zero sizes, ``ltd_lead_time_days``, ``ltd_mean``, ``ltd_q50``,
         ``ltd_q90``, ``ltd_q95``, ``ltd_q99``, ``time_to_recover_days``,
-        ``service_target`` (inside (0, 1); null = by class). Missing values: no demand
+        ``service_target`` (inside (0, 1); null = by class), ``demand_rate_cv2`` (φ,
+        squared CV of the true rate around the forecast; null = 0). Missing values: no demand
         mean or lead time → not sized (method "none", said in ``note``); no demand sd →
         from ADI and CV², else Poisson; no lead-time sd → 0; no MOQ → 0; no pack → 1;
         no unit cost → period of cover.
@@ -595,6 +610,8 @@ def compute_parameters(
 
     demand = _resolve_demand(data, sized, config)
     over = lead_time_demand(demand.mean, demand.sd, demand.lead_time, demand.lead_time_sd, review)
+    rate_cv2 = np.where(sized, _zero_nan(num["demand_rate_cv2"]), 0.0)
+    over_sd = with_rate_uncertainty(over.mean, over.sd, rate_cv2)
     order_qty, by_cover, no_cost = _order_quantity(data, demand, sized, config)
 
     kanban_logic = logic == LOGICS.index("kanban")
@@ -620,7 +637,7 @@ def compute_parameters(
         pattern == PATTERNS.index("erratic")
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        cv = np.where(over.mean > 0, over.sd / over.mean, np.inf)
+        cv = np.where(over.mean > 0, over_sd / over.mean, np.inf)
     low_volume = over.mean < config.normal_min_mean
     normal_ok = smooth_or_erratic & ~low_volume & (cv <= config.normal_max_cv)
     use_normal = sized & (new | normal_ok)
@@ -630,10 +647,10 @@ def compute_parameters(
     mean = over.mean.copy()
     level = np.zeros(n)  # mean + safety stock before the floor
     if config.service_measure == "cycle":
-        ss_normal = safety_stock_cycle_service(target[use_normal], over.sd[use_normal])
+        ss_normal = safety_stock_cycle_service(target[use_normal], over_sd[use_normal])
     else:
         ss_normal = safety_stock_fill_rate(
-            target[use_normal], cycle_quantity[use_normal], over.sd[use_normal]
+            target[use_normal], cycle_quantity[use_normal], over_sd[use_normal]
         )
     level[use_normal] = over.mean[use_normal] + ss_normal
     mean[use_empirical], level[use_empirical] = _empirical_levels(
@@ -642,7 +659,7 @@ def compute_parameters(
     sampled = np.zeros(n, dtype=bool)
     if use_distribution.any():
         level[use_distribution], sampled[use_distribution] = _distribution_levels(
-            data, demand, use_distribution, target, review, cycle_quantity, config, seed
+            data, demand, use_distribution, target, review, cycle_quantity, rate_cv2, config, seed
         )
     mean = np.where(sized, mean, 0.0)
     safety_stock = np.where(sized, np.maximum(level - mean, 0.0), 0.0)
@@ -692,6 +709,7 @@ def compute_parameters(
         "empirical": use_empirical,
         "distribution": use_distribution,
         "sampled": sampled,
+        "rate_uncertain": (rate_cv2 > 0) & (use_normal | use_distribution),
         "too_wide": sampled & (config.ltd_method == "compound"),
         "low_volume": low_volume & smooth_or_erratic,
         "skewed": ~low_volume & smooth_or_erratic,
@@ -790,6 +808,7 @@ def _note_expression(config: ParameterConfig) -> pl.Expr:
         when("sd_from_adi", "demand sd from ADI and CV²"),
         when("sd_poisson", "demand sd missing, taken as Poisson"),
         when("lt_sd_missing", "lead-time sd missing, taken as 0"),
+        when("rate_uncertain", "forecast rate uncertain (demand_rate_cv2)"),
         pl.when(pl.col("kanban"))
         .then(pl.lit("one container per kanban"))
         .when(pl.col("no_cost"))
