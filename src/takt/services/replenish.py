@@ -24,7 +24,6 @@ and the numbers behind it in ``explanation``.
 from __future__ import annotations
 
 import hashlib
-import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,11 +31,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import polars as pl
 from sqlalchemy import Engine, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from takt.domain.entities import DEFAULT_LOCATION
@@ -115,11 +112,12 @@ def _decide(
     wanted: pl.DataFrame,
     as_of: date,
     settings: ReplenishSettings,
-    demand_warning: str | None = None,
+    demand_warnings: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Source and decide order requirements; ``wanted`` has one row per requirement with
     the item's policy and position columns, ``qty``, ``need_date`` and ``plan_reason``.
-    ``demand_warning`` (the pull trigger's unusual-demand note) goes on every line."""
+    ``demand_warnings`` (``item_id``, ``note``: the pull trigger's unusual-demand notes)
+    go on the items' lines and send them to a buyer."""
     wanted = wanted.with_row_index("requirement_id", offset=1).with_columns(
         pl.col("requirement_id").cast(pl.Int64)
     )
@@ -181,11 +179,15 @@ def _decide(
         (pl.col("late") & ~into_safety.fill_null(False)).alias("late"),
     )
     lines = _flag_anomalies(session, lines)
-    if demand_warning:
-        lines = lines.with_columns(
-            pl.concat_str(
-                ["warning", pl.lit(demand_warning)], separator="; ", ignore_nulls=True
-            ).alias("warning")
+    if demand_warnings is not None and demand_warnings.height:
+        lines = (
+            lines.join(demand_warnings, on="item_id", how="left")
+            .with_columns(
+                pl.concat_str(["warning", "note"], separator="; ", ignore_nulls=True)
+                .replace("", None)
+                .alias("warning")
+            )
+            .drop("note")
         )
     decided = decide_approval(lines, config=settings.approval)
     return decided.with_columns(
@@ -195,30 +197,45 @@ def _decide(
     )
 
 
-def _demand_warning(session: Session, item_id: int, as_of: date) -> str | None:
-    """``unusual demand: …`` when the item's demand today is far above what its last 365
-    days make likely (:func:`takt.signals.anomaly.demand_anomalies`); None otherwise or
-    without history. Checked only when the trigger is about to order."""
+def _demand_warnings(session: Session, item_ids: Sequence[int], as_of: date) -> pl.DataFrame:
+    """``item_id``, ``note``: "unusual demand: …" for the items whose demand on ``as_of``
+    is far above what their last 365 days make likely
+    (:func:`takt.signals.anomaly.demand_anomalies`); items without history are not
+    judged. Checked only for items the trigger is about to order."""
     B = DemandBucketRow
-    rows = session.execute(
-        select(B.period_start, B.qty).where(
-            B.item_id == item_id,
+    rows = data.frame(
+        session,
+        select(B.item_id, B.period_start, B.qty).where(
+            B.item_id.in_(list(item_ids)),
             B.grain == Grain.DAY,
             B.period_start >= as_of - timedelta(days=365),
             B.period_start <= as_of,
+        ),
+        {"item_id": pl.Int64, "day": pl.Date, "qty": pl.Float64},
+    )
+    past = rows.filter(pl.col("day") < as_of)
+    stats = (
+        past.group_by("item_id")
+        .agg((pl.col("qty").sum() / 365).alias("mean"), (pl.col("qty") ** 2).sum().alias("sq"))
+        .filter(pl.col("mean") > 0)
+        .with_columns(
+            (pl.col("sq") / 365 - pl.col("mean") ** 2).clip(lower_bound=0).sqrt().alias("sd")
         )
-    ).all()
-    past = np.array([q for d, q in rows if d < as_of], dtype=np.float64)
-    if past.size == 0 or past.sum() <= 0:
-        return None
-    mean = float(past.sum() / 365)
-    sd = math.sqrt(max(float((past * past).sum() / 365) - mean * mean, 0.0))
-    today = float(sum(q for d, q in rows if d == as_of))
+    )
+    today = rows.filter(pl.col("day") == as_of).group_by("item_id").agg(pl.col("qty").sum())
+    judged = stats.join(today, on="item_id", how="left").with_columns(
+        pl.col("qty").fill_null(0.0), pl.lit(as_of).alias("period")
+    )
+    if judged.height == 0:
+        return pl.DataFrame(schema={"item_id": pl.Int64, "note": pl.Utf8})
     flags = demand_anomalies(
-        pl.DataFrame({"item": ["x"], "period": [as_of], "qty": [today]}),
-        pl.DataFrame({"item": ["x"], "period": [as_of], "mean": [mean], "sd": [sd]}),
+        judged.select(pl.col("item_id").alias("item"), "period", "qty"),
+        judged.select(pl.col("item_id").alias("item"), "period", "mean", "sd"),
     ).filter(pl.col("direction") == "high")
-    return None if flags.height == 0 else "unusual demand: " + flags["message"][0]
+    return flags.select(
+        pl.col("item").cast(pl.Int64).alias("item_id"),
+        (pl.lit("unusual demand: ") + pl.col("message")).alias("note"),
+    )
 
 
 def _flag_anomalies(session: Session, lines: pl.DataFrame) -> pl.DataFrame:
@@ -347,7 +364,8 @@ def _insert_proposals(
     records = []
     for r in rows.iter_rows(named=True):
         explanation = jsonable(dict(r.get("explain") or {}))
-        explanation.update(source=source, plan_run=run_id, signal=signal_key)
+        key = r.get("signal_key", signal_key)
+        explanation.update(source=source, plan_run=run_id, signal=key)
         if r.get("approval_reason") is not None:
             explanation["approval"] = r["approval_reason"]
         price, value = r.get("unit_price"), r.get("value")
@@ -373,16 +391,18 @@ def _insert_proposals(
                 "approval_reason": r.get("approval_reason"),
                 "warning": r.get("warning"),
                 "explanation": explanation,
-                "signal_key": signal_key,
+                "signal_key": key,
                 "created_at": now,
             }
         )
     if len(records) == 1:
         return [int(session.scalars(insert(ProposalRow).returning(ProposalRow.id), records).one())]
+    if run_id is None:  # a batch of signals: few rows, ids in insert order
+        stmt = insert(ProposalRow).returning(ProposalRow.id, sort_by_parameter_order=True)
+        return [int(x) for x in session.scalars(stmt, records).all()]
     # Bulk: a plain executemany (RETURNING across many rows is slow in the driver layer),
     # then the ids back: ids only grow, so this call's rows are the run's newest ones, in
-    # insert order. Batch inserts always carry a run id (the trigger inserts one row).
-    assert run_id is not None, "batch proposals belong to a plan run"
+    # insert order.
     table = _table(ProposalRow)
     for part in chunks(records, 10_000):
         session.execute(insert(table), list(part))
@@ -1025,43 +1045,34 @@ def post_signal(
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     key = key or signal_key(sku, location, at, qty, source_value.value)
+    name = f"{sku}@{location}"
     with transaction(engine) as session:
-        item_id = session.execute(
-            select(ItemRow.id).where(ItemRow.sku == sku, ItemRow.location == location)
-        ).scalar()
+        item_id = session.execute(_ITEM_BY_KEY, {"sku": sku, "location": location}).scalar()
         if item_id is None:
-            raise NotFoundError(f"no item {sku}@{location}")
-        duplicate = _known_signal(session, key, item_id, at, qty, source_value)
-    if duplicate:
-        return SignalResult(key, f"{sku}@{location}", True, None, None, None, None)
-    try:
-        with transaction(engine) as session:
-            _consume(session, item_id, qty, at)
-            session.execute(
-                insert(SignalRow).values(
-                    key=key, item_id=item_id, at=at, qty=qty, source=source_value
-                )
-            )
-            add_to_buckets(
-                session,
-                [
-                    {
-                        "item_id": item_id,
-                        "grain": Grain.DAY.value,
-                        "period_start": at.date(),
-                        "qty": qty,
-                    }
-                ],
-            )
-            return _trigger(
-                session, item_id, key, f"{sku}@{location}", settings, actor, as_of=at.date()
-            )
-    except IntegrityError:
-        # The same key arrived concurrently: the other one won, this one is a repeat.
-        with transaction(engine) as session:
-            if _known_signal(session, key, item_id, at, qty, source_value):
-                return SignalResult(key, f"{sku}@{location}", True, None, None, None, None)
-        raise
+            raise NotFoundError(f"no item {name}")
+        # Insert-or-nothing on the key: a repeat (or the same key arriving concurrently,
+        # which waits on the unique index until the first commits) writes nothing.
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        inserted = session.execute(
+            dialect.insert(SignalRow)
+            .values(key=key, item_id=item_id, at=at, qty=qty, source=source_value)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(SignalRow.id)
+        ).first()
+        if inserted is None:
+            _known_signal(session, key, item_id, at, qty, source_value)  # raises if it differs
+            return SignalResult(key, name, True, None, None, None, None)
+        _consume(session, item_id, qty, at)
+        add_to_buckets(
+            session,
+            [{"item_id": item_id, "grain": Grain.DAY.value, "period_start": at.date(), "qty": qty}],
+        )
+        return _trigger(session, item_id, key, name, settings, actor, as_of=at.date())
+
+
+_ITEM_BY_KEY = select(ItemRow.id).where(
+    ItemRow.sku == bindparam("sku"), ItemRow.location == bindparam("location")
+)
 
 
 def _known_signal(
@@ -1093,15 +1104,12 @@ def _trigger(
 ) -> SignalResult:
     """Propose an order for one item when its position (with the proposals already
     open) has reached its trigger; inside the caller's transaction."""
-    policy_run = data.latest_run(session, "policy")
-    quick = data.one_position(session, item_id)
+    # Most signals leave the item above its trigger: answer those from one indexed
+    # statement, without building frames (the full check below decides the same way).
+    quick = data.trigger_state(session, item_id, as_of)
     position = quick.position
-    if policy_run is None:
-        return SignalResult(key or "", item, False, position, None, None, None)
-    # Most signals leave the item above its trigger: answer those from a few indexed
-    # queries, without building frames (the full check below decides the same way).
-    trigger = data.one_trigger(session, policy_run, item_id, as_of)
-    if trigger is None or position + quick.proposed > trigger:
+    policy_run = quick.policy_run
+    if policy_run is None or quick.trigger is None or position + quick.proposed > quick.trigger:
         return SignalResult(key or "", item, False, position, None, None, None)
     pos = data.positions(session, [item_id])
     pol = data.with_uplifts(session, data.policies(session, policy_run, [item_id]), as_of)
@@ -1116,7 +1124,11 @@ def _trigger(
     if wanted.height == 0:
         return SignalResult(key or "", item, False, position, None, None, None)
     decided = _decide(
-        session, wanted, as_of, settings, demand_warning=_demand_warning(session, item_id, as_of)
+        session,
+        wanted,
+        as_of,
+        settings,
+        demand_warnings=_demand_warnings(session, [item_id], as_of),
     )
     ids, pos_numbers = _store_decided(
         session, decided, run_id=None, source=source, actor=actor, signal_key=key
@@ -1130,6 +1142,62 @@ def _trigger(
         decided["decision"][0],
         pos_numbers[0] if pos_numbers else None,
     )
+
+
+def trigger_many(
+    session: Session,
+    due: pl.DataFrame,
+    settings: ReplenishSettings,
+    actor: str,
+    *,
+    as_of: date,
+) -> list[SignalResult]:
+    """The pull trigger for many items at once (a batch of signals): ``due`` has
+    ``item_id``, ``key`` (the signal the proposal is credited to) and ``item``. The same
+    decisions as :func:`_trigger` item by item, with one sourcing and approval pass."""
+    policy_run = data.latest_run(session, "policy")
+    if policy_run is None or due.height == 0:
+        return []
+    ids = due["item_id"].to_list()
+    pos = data.positions(session, ids)
+    pol = data.with_uplifts(session, data.policies(session, policy_run, ids), as_of)
+    counted = pos.with_columns((pl.col("on_order") + pl.col("proposed")).alias("on_order"))
+    one_day = PlanConfig(
+        horizon_days=1,
+        firm_days=0,
+        reschedule_tolerance_days=settings.plan.reschedule_tolerance_days,
+    )
+    wanted = _order_requirements(pol, counted.drop("proposed"), as_of, one_day)
+    if wanted.height == 0:
+        return []
+    decided = _decide(
+        session,
+        wanted,
+        as_of,
+        settings,
+        demand_warnings=_demand_warnings(session, ids, as_of),
+    ).join(due.select("item_id", pl.col("key").alias("signal_key")), on="item_id", how="left")
+    proposal_ids, _ = _store_decided(session, decided, run_id=None, source="trigger", actor=actor)
+    positions = dict(
+        counted.select(
+            "item_id",
+            pl.col("on_hand") + pl.col("on_order") - pl.col("proposed") - pl.col("backordered")
+            - pl.col("allocated"),
+        ).iter_rows()
+    )  # fmt: skip
+    names = dict(due.select("item_id", "item").iter_rows())
+    return [
+        SignalResult(
+            r["signal_key"] or "",
+            names[r["item_id"]],
+            False,
+            positions.get(r["item_id"]),
+            pid,
+            r["decision"],
+            None,
+        )
+        for r, pid in zip(decided.iter_rows(named=True), proposal_ids, strict=True)
+    ]
 
 
 def trigger_item(

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from takt.domain.enums import PurchaseOrderStatus, Severity
@@ -235,6 +235,90 @@ def one_position(session: Session, item_id: int) -> OnePosition:
         )
     ).scalar_one()
     return OnePosition(float(stock or 0.0) + float(on_order), float(proposed))
+
+
+@dataclass(frozen=True)
+class TriggerState:
+    policy_run: int | None
+    position: float  # on hand − backorders − allocated + open on order
+    proposed: float  # open order proposals
+    trigger: float | None  # the position at or below which the policy orders (+ uplifts)
+
+
+def _trigger_state_statement() -> Any:
+    """One SELECT of scalar subqueries: the latest policy run, the item's stock, open PO
+    quantity, open proposals, policy levels and the uplifts in force (built once)."""
+    item: Any = bindparam("item")
+    day: Any = bindparam("day")
+    L, P, I = PurchaseOrderLineRow, PurchaseOrderRow, InventoryRow  # noqa: E741
+    run = (
+        select(func.max(PlanRunRow.id))
+        .where(PlanRunRow.kind == "policy", PlanRunRow.status == "succeeded")
+        .scalar_subquery()
+    )
+    delivered = (
+        select(func.coalesce(func.sum(ReceiptRow.qty_received), 0.0))
+        .where(ReceiptRow.po_line_id == L.id)
+        .scalar_subquery()
+    )
+    remaining = L.qty - delivered
+    stock = select(I.on_hand - I.backordered - I.allocated).where(I.item_id == item)
+    on_order = (
+        select(func.coalesce(func.sum(case((remaining > 0, remaining), else_=0.0)), 0.0))
+        .join(P, P.id == L.po_id)
+        .where(L.item_id == item, P.status.in_(OPEN_STATUSES), L.cancelled.is_(False))
+    )
+    proposed = select(func.coalesce(func.sum(ProposalRow.qty), 0.0)).where(
+        ProposalRow.status == "open", ProposalRow.kind == "order", ProposalRow.item_id == item
+    )
+    U = BufferUpliftRow
+    uplift = select(func.coalesce(func.sum(U.qty), 0.0)).where(
+        U.item_id == item, U.start_date <= day, U.end_date > day
+    )
+
+    def policy(column: Any) -> Any:
+        return (
+            select(column)
+            .where(ItemPolicyRow.run_id == run, ItemPolicyRow.item_id == item)
+            .scalar_subquery()
+        )
+
+    return select(
+        run,
+        stock.scalar_subquery(),
+        on_order.scalar_subquery(),
+        proposed.scalar_subquery(),
+        policy(ItemPolicyRow.logic),
+        policy(ItemPolicyRow.reorder_point),
+        policy(ItemPolicyRow.order_up_to),
+        policy(ItemPolicyRow.container_qty),
+        uplift.scalar_subquery(),
+    )
+
+
+_TRIGGER_STATE = _trigger_state_statement()
+
+
+def trigger_state(session: Session, item_id: int, as_of: date) -> TriggerState:
+    """What the pull trigger needs to decide whether to look further, in one statement:
+    the same position as :func:`one_position` and the same trigger as
+    :func:`one_trigger` with :func:`active_uplift`."""
+    run, stock, on_order, proposed, logic, rop, up_to, container, up = session.execute(
+        _TRIGGER_STATE, {"item": item_id, "day": as_of}
+    ).one()
+    trigger = None
+    if logic in ("rop", "min_max") and rop is not None:
+        trigger = float(rop) + float(up)
+    elif logic == "kanban" and up_to is not None and container:
+        trigger = float(up_to) + float(up) - float(container)
+    elif logic == "order_up_to" and up_to is not None:
+        trigger = math.nextafter(float(up_to) + float(up), -math.inf)
+    return TriggerState(
+        None if run is None else int(run),
+        float(stock or 0.0) + float(on_order),
+        float(proposed),
+        trigger,
+    )
 
 
 def active_uplift(session: Session, item_id: int, as_of: date) -> float:

@@ -29,12 +29,7 @@ from takt.domain.enums import Grain, SignalSource
 from takt.errors import InvalidInputError
 from takt.services import replenish_data as data
 from takt.services.loaders_documents import add_to_buckets
-from takt.services.replenish import (
-    ReplenishSettings,
-    SignalResult,
-    _trigger,
-    signal_key,
-)
+from takt.services.replenish import ReplenishSettings, SignalResult, signal_key, trigger_many
 from takt.store.db import transaction
 from takt.store.models import InventoryRow, ItemRow, SignalRow
 
@@ -102,7 +97,7 @@ def _rows(signals: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 
 def _item_ids(session: Session, frame: pl.DataFrame) -> pl.DataFrame:
     pairs = frame.select("sku", "location").unique()
-    found = []
+    found: list[Any] = []
     for start in range(0, pairs.height, _IN):
         part = pairs.slice(start, _IN)
         rows = session.execute(
@@ -124,7 +119,7 @@ def _item_ids(session: Session, frame: pl.DataFrame) -> pl.DataFrame:
 
 def _known(session: Session, frame: pl.DataFrame) -> pl.DataFrame:
     """The batch's rows whose key is stored already, checked to be the same signal."""
-    stored = []
+    stored: list[Any] = []
     keys = frame["key"].to_list()
     for start in range(0, len(keys), _IN):
         stored.extend(
@@ -249,25 +244,18 @@ def post_signals(
             add_to_buckets(session, daily.to_dicts())
             per_item = new.group_by("item_id").agg(pl.col("qty").sum(), pl.col("at").max())
             _consume_many(session, per_item)
-        proposals = []
+        proposals: list[SignalResult] = []
         if new.height:
             last = (
                 new.sort("index")
                 .group_by("item_id")
                 .agg(
                     pl.col("key").last(),
-                    pl.col("at").max(),
                     (pl.col("sku").first() + "@" + pl.col("location").first()).alias("item"),
                 )
             )
             as_of = new["at"].max().date()  # type: ignore[union-attr]
             due = set(_due(session, last["item_id"].to_list(), as_of))
             chosen = last.filter(pl.col("item_id").is_in(list(due))).sort("item_id")
-            for r in chosen.iter_rows(named=True):
-                result = _trigger(
-                    session, r["item_id"], r["key"], r["item"], settings, actor,
-                    as_of=r["at"].date(),
-                )  # fmt: skip
-                if result.proposal_id is not None:
-                    proposals.append(result)
+            proposals = trigger_many(session, chosen, settings, actor, as_of=as_of)
         return BulkResult(new.height, known.height, frame["item_id"].n_unique(), proposals)

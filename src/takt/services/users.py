@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -140,13 +141,36 @@ def create_token(engine: Engine, username: str, *, name: str, days: int | None =
     return token
 
 
+# Tokens resolved in the last few seconds, by hash: the hot API paths (a signal every few
+# milliseconds) skip the lookup; a revoked or expired token stops working within the TTL.
+TOKEN_CACHE_SECONDS = 30.0
+_token_cache: dict[tuple[int, str], tuple[float, User]] = {}
+
+
 def user_for_token(engine: Engine, token: str) -> User | None:
+    """The token's user, None for an unknown, revoked or expired token (cached briefly)."""
+    key = (id(engine), _sha(token))
+    hit = _token_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+        return hit[1]
+    user = _lookup_token(engine, key[1])
+    if user is None:
+        _token_cache.pop(key, None)
+    else:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[key] = (now, user)
+    return user
+
+
+def _lookup_token(engine: Engine, token_hash: str) -> User | None:
     with transaction(engine) as session:
         found = session.execute(
             select(UserRow, SupplierRow.code, ApiTokenRow.expires_at)
             .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
             .outerjoin(SupplierRow, SupplierRow.id == UserRow.supplier_id)
-            .where(ApiTokenRow.token_hash == _sha(token), ApiTokenRow.revoked.is_(False))
+            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked.is_(False))
         ).first()
     if found is None:
         return None
