@@ -262,9 +262,7 @@ def test_the_suppliers_functional_ack_marks_our_interchange_and_is_not_answered(
     _use(engine, standard)
     sent = send_purchase_order(engine, number, actor="buyer1", now=NOW)
     received = CODECS[standard].decode(sent.text)
-    their_ack = CODECS[standard].functional_ack(
-        received, envelope=Envelope("S1", "TAKT", 900, NOW)
-    )
+    their_ack = CODECS[standard].functional_ack(received, envelope=Envelope("S1", "TAKT", 900, NOW))
     text = CODECS[standard].encode(their_ack)
     result = receive_interchange(engine, text, actor="edi")
     assert result.accepted and result.answer == ""

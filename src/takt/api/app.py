@@ -71,20 +71,11 @@ def create_app(engine: Engine) -> FastAPI:
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
 
-    from takt.api import routes_analysis, routes_core, routes_edi, routes_ops
+    from takt.api import portal, routes_analysis, routes_core, routes_edi, routes_ops
+    from takt.web import pages
 
     for module in (routes_core, routes_ops, routes_analysis, routes_edi):
         app.include_router(module.router, prefix="/api")
-    try:  # the supplier portal and the web pages, when present
-        from takt.api import portal
-
-        app.include_router(portal.router, prefix="/api/portal")
-    except ImportError:
-        pass
-    try:
-        from takt.web import pages
-
-        pages.install(app)
-    except ImportError:
-        pass
+    app.include_router(portal.router, prefix="/api/portal")
+    pages.install(app)
     return app

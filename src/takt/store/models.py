@@ -759,9 +759,7 @@ class UserRow(Base):
         CheckConstraint(
             "role IN ('viewer', 'planner', 'buyer', 'admin', 'supplier')", name="role_known"
         ),
-        CheckConstraint(
-            "(role = 'supplier') = (supplier_id IS NOT NULL)", name="supplier_scope"
-        ),
+        CheckConstraint("(role = 'supplier') = (supplier_id IS NOT NULL)", name="supplier_scope"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
