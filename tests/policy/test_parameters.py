@@ -125,8 +125,9 @@ def test_chopra_meindl_dell_example_continuous_review() -> None:
 
 
 def test_fill_rate_normal_meets_the_loss_equation() -> None:
-    # β = 0.99 on the rop logic: σ·G(k) = (1 − β)·Q with Q the order quantity.
-    config = ParameterConfig(service_measure="fill_rate")
+    # β = 0.99 on the rop logic: σ·G(k) = (1 − β)·Q with Q the order quantity, the P₂
+    # equation of Silver, Pyke & Thomas ch. 6, which drops σ·G(k + Q/σ): the textbook rule.
+    config = ParameterConfig(service_measure="fill_rate", fill_rate_shortage="textbook")
     out = one(config, service_target=0.99, unit_cost=400.0)
     sigma = 45.0
     k = out["safety_stock"] / sigma

@@ -13,7 +13,8 @@ How the distribution of demand over P is obtained (column ``method``):
 
 - ``normal``: mean μ_d·P and variance P·σ_d² + μ_d²·σ_L² (random lead time; Silver, Pyke &
   Thomas ch. 6), safety stock z·σ for a cycle service level or k·σ with σ·G(k) = (1 − β)·Q
-  for a fill rate, through :mod:`takt.policy.formulas`. Used for smooth and erratic items
+  for a fill rate (less the second term of the shortage per cycle, below), through
+  :mod:`takt.policy.formulas`. Used for smooth and erratic items
   that pass the normal test, and for new items. Normal test: mean over P ≥
   ``normal_min_mean`` (10) and CV over P ≤ ``normal_max_cv`` (0.5). With CV ≤ 0.5 the
   normal puts at most Φ(−2) = 2.3 % of its mass below zero, and Silver, Pyke & Thomas
@@ -33,7 +34,7 @@ How the distribution of demand over P is obtained (column ``method``):
   skewed): the compound-Bernoulli demand (orders with probability 1/ADI per period, gamma
   sizes of CV²) over a lognormal lead time, its distribution computed exactly by
   convolution in :mod:`._ltd_compound` (no sampling noise). Reorder point = the target
-  quantile, or the level whose expected shortage is the allowed one.
+  quantile, or the level whose expected shortage (per cycle, below) is the allowed one.
 - ``montecarlo``: the same distribution sampled by :mod:`._ltd_montecarlo`, for all
   those items with ``ltd_method="montecarlo"``, else only where a very wide range of
   order counts makes the convolution dearer than the samples (said in ``note``).
@@ -74,6 +75,10 @@ the protection interval is never planned). With R the review period:
 Service target: ``service_target`` where given, else ``service_targets[(abc, criticality)]``
 read as a cycle service level (or as a fill rate with ``service_measure="fill_rate"``; the
 quantity a cycle replenishes is Q, or μ_d·R for ``order_up_to``, or C for ``kanban``).
+A fill rate β sizes the level whose expected shortage per cycle is (1 − β) of that
+quantity: E[(D_{R+L} − S)⁺] − E[(D_L − S)⁺] for ``order_up_to``, E[(D_P − r)⁺] −
+E[(D_P − r − Q)⁺] for the others (default ``fill_rate_shortage="per_cycle"``), or the
+textbook E[(D_P − level)⁺] alone (``"textbook"``); see :mod:`._per_cycle`.
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ from takt.policy._checks import BoolArray, FloatArray, IntArray
 from takt.policy._ltd_levels import distribution_levels
 from takt.policy._ltd_uncertain import estimate_rate_uncertainty as estimate_rate_uncertainty
 from takt.policy._ltd_uncertain import with_rate_uncertainty
+from takt.policy._per_cycle import normal_fill_rate_safety_stock, second_term
 from takt.policy.formulas import (
     days_of_cover,
     economic_order_quantity,
@@ -99,7 +105,6 @@ from takt.policy.formulas import (
     lead_time_demand,
     round_order_quantity,
     safety_stock_cycle_service,
-    safety_stock_fill_rate,
 )
 
 STRATEGIES = ("jit", "hybrid", "buffer")
@@ -180,6 +185,10 @@ class ParameterConfig:
     service_measure : "cycle" or "fill_rate"
         Read the targets as cycle service levels (P(no stock-out per cycle), default) or
         as fill rates (share of demand met from stock).
+    fill_rate_shortage : "per_cycle" or "textbook"
+        Fill rates: size on the exact expected shortage per cycle (default), or on the
+        textbook E[(D over R + L − level)⁺] alone, which drops its second term and
+        over-delivers at low targets and small Q (see docs/policy.md).
     order_cost : float
         Fixed cost per order K, in the currency of ``unit_cost``. Default 50.
     holding_rate : float
@@ -230,6 +239,7 @@ class ParameterConfig:
         default_factory=_default_service_targets
     )
     service_measure: Literal["cycle", "fill_rate"] = "cycle"
+    fill_rate_shortage: Literal["per_cycle", "textbook"] = "per_cycle"
     order_cost: float = 50.0
     holding_rate: float = 0.25
     days_per_year: float = 365.0
@@ -264,6 +274,8 @@ class ParameterConfig:
             _setting(f"contingency_share[{crit!r}]", self.contingency_share, crit)
         if self.service_measure not in ("cycle", "fill_rate"):
             raise InvalidInputError("service_measure must be 'cycle' or 'fill_rate'")
+        if self.fill_rate_shortage not in ("per_cycle", "textbook"):
+            raise InvalidInputError("fill_rate_shortage must be 'per_cycle' or 'textbook'")
         if self.ltd_method not in ("compound", "montecarlo"):
             raise InvalidInputError("ltd_method must be 'compound' or 'montecarlo'")
         unknown = set(self.period_of_cover_classes) - set(ABC_CLASSES)
@@ -521,6 +533,10 @@ def _distribution_levels(
     p = demand.occurrence_probability[rows]
     fill_rate = config.service_measure == "fill_rate"
     allowed = (1.0 - target[rows]) * cycle_quantity[rows] if fill_rate else target[rows]
+    second = None
+    if config.fill_rate_shortage == "per_cycle":
+        up_to = items.codes["logic"][rows] == LOGICS.index("order_up_to")
+        second = second_term(up_to, review[rows], cycle_quantity[rows])
     return distribution_levels(
         items.names.filter(pl.Series(rows)),
         g,
@@ -537,6 +553,7 @@ def _distribution_levels(
         samples=int(config.montecarlo_samples),
         seed=seed,
         rate_cv2=rate_cv2[rows],
+        second_term=second,
     )
 
 
@@ -649,8 +666,12 @@ def compute_parameters(
     if config.service_measure == "cycle":
         ss_normal = safety_stock_cycle_service(target[use_normal], over_sd[use_normal])
     else:
-        ss_normal = safety_stock_fill_rate(
-            target[use_normal], cycle_quantity[use_normal], over_sd[use_normal]
+        lead = lead_time_demand(demand.mean, demand.sd, demand.lead_time, demand.lead_time_sd)
+        lead_sd = with_rate_uncertainty(lead.mean, lead.sd, rate_cv2)
+        normal = (target, cycle_quantity, over.mean, over_sd, lead.mean, lead_sd)
+        ss_normal = normal_fill_rate_safety_stock(
+            *(x[use_normal] for x in (*normal, up_to_logic, review)),
+            per_cycle=config.fill_rate_shortage == "per_cycle",
         )
     level[use_normal] = over.mean[use_normal] + ss_normal
     mean[use_empirical], level[use_empirical] = _empirical_levels(
