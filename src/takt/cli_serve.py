@@ -22,6 +22,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL for > 1).")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
     database: DatabaseOption = None,
 ) -> None:
     """Run the web app and the REST API (OpenAPI documentation at /docs)."""
@@ -33,11 +34,24 @@ def serve(
     require_current(engine)
     if workers > 1:
         os.environ["TAKT_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-        uvicorn.run("takt.api.serve:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run(
+            "takt.api.serve:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+        )
         return
     from takt.api.app import create_app
 
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(engine),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+    )
 
 
 @user_app.command("add")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from takt.store.db import transaction
-from takt.store.models import PurchaseOrderLineRow, PurchaseOrderRow
+from takt.store.models import ProposalRow, PurchaseOrderLineRow, PurchaseOrderRow
 from tests.api.conftest import Api
 
 
@@ -156,3 +156,29 @@ def test_openapi_and_docs_work_offline(api: Api) -> None:
     docs = api.client.get("/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     assert api.client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_due_signal_is_decided_in_the_background_or_in_the_request(api: Api) -> None:
+    # C: 500 on hand + 100 open; 470 consumed leaves 30 on hand, position 130 > 40: no
+    # trigger; then 100 more: position 30 <= 40, due.
+    first = api.post("planner", "/api/signals", json={"item": "C", "qty": 470, "key": "c1"})
+    assert first.json()["decision"] is None
+    due = api.post("planner", "/api/signals", json={"item": "C", "qty": 100, "key": "c2"})
+    assert (due.json()["decision"], due.json()["proposal_id"]) == ("queued", None)
+    worker = api.client.app.state.trigger_worker  # type: ignore[attr-defined]
+    assert worker.flush(timeout=30)
+    every = api.get("viewer", "/api/proposals", params={"status": "all"}).json()["items"]
+    made = [p for p in every if p["item"] == "C@MAIN" and p["kind"] == "order"]
+    assert len(made) == 1 and made[0]["decision"] == "auto"  # 100 at 2.00: placed at once
+    with transaction(api.engine) as session:
+        key = session.execute(
+            select(ProposalRow.signal_key).where(ProposalRow.id == made[0]["id"])
+        ).scalar_one()
+    assert key == "c2"  # credited to the signal that made it due
+    # handed over again (a retry or a second signal): the open proposal counts, no second
+    again = api.post("planner", "/api/signals", json={"item": "C", "qty": 1, "key": "c3"})
+    assert again.json()["decision"] is None  # 29 + proposed covers it: not due any more
+    # with wait=true the request itself decides and answers the proposal
+    api.post("planner", "/api/signals", json={"item": "A", "qty": 1, "key": "a0"})
+    sync = api.post("planner", "/api/signals?wait=true", json={"item": "B", "qty": 1, "key": "b1"})
+    assert sync.json()["proposal_id"] is not None and sync.json()["decision"] in ("auto", "queue")

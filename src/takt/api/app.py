@@ -8,6 +8,8 @@ the message naming the field), a lock held 409, any other Takt error 400.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -31,7 +33,18 @@ def _swagger_dir() -> Path | None:
 
 def create_app(engine: Engine) -> FastAPI:
     """The app over ``engine`` (a migrated store)."""
+    from takt.services.trigger_worker import TriggerWorker
+
+    worker = TriggerWorker(engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker.start()
+        yield
+        worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Takt",
         version=getattr(takt, "__version__", "0"),
         description="Just-in-time procurement: signals, policies, proposals, purchase "
@@ -40,6 +53,8 @@ def create_app(engine: Engine) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
+    # Due items of single signals are decided in the background (see trigger_worker).
+    app.state.trigger_worker = worker
 
     @app.exception_handler(NotFoundError)
     async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:

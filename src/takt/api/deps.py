@@ -1,4 +1,6 @@
-"""Request dependencies: the store, the signed-in user and the role checks.
+"""Request dependencies: the store, the signed-in user and the role checks (all async:
+they do no I/O of their own beyond the cached token lookup, and a sync dependency would
+cost each request a trip through the thread pool).
 
 A request is authenticated by an API token (``Authorization: Bearer takt_…``) or by the
 web session cookie; a state-changing request on a session must also carry that session's
@@ -8,7 +10,7 @@ something a cross-site form cannot send, a cookie is not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -20,7 +22,7 @@ SESSION_COOKIE = "takt_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -79,10 +81,10 @@ async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(role: str) -> Callable[[User], User]:
+def require(role: str) -> Callable[[User], Awaitable[User]]:
     """A dependency admitting users with at least ``role`` (never supplier accounts)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not user.can(role):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"this needs the {role} role (you are {user.role})"
@@ -98,7 +100,7 @@ Buyer = Annotated[User, Depends(require("buyer"))]
 Admin = Annotated[User, Depends(require("admin"))]
 
 
-def supplier_user(user: CurrentUser) -> User:
+async def supplier_user(user: CurrentUser) -> User:
     if user.role != "supplier" or user.supplier_id is None:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "the supplier portal is for supplier accounts"

@@ -7,8 +7,9 @@ import threading
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 from sqlalchemy import Engine, func, select
+from starlette.concurrency import run_in_threadpool
 
 from takt.api.deps import Buyer, EngineDep, Planner, Viewer
 from takt.api.schemas import (
@@ -29,6 +30,15 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 
+def _post_now(engine: Engine, body: SignalCreate, actor: str) -> dict[str, Any]:
+    from takt.services.replenish import post_signal as post
+
+    return _signal(
+        post(engine, item=body.item, qty=body.qty, at=body.at, source=body.source,
+             key=body.key, actor=actor)
+    )  # fmt: skip
+
+
 def _signal(r: SignalResult) -> dict[str, Any]:
     return {
         "key": r.key,
@@ -42,11 +52,28 @@ def _signal(r: SignalResult) -> dict[str, Any]:
 
 
 @router.post("/signals", tags=["signals"], status_code=status.HTTP_201_CREATED)
-def post_signal(body: SignalCreate, engine: EngineDep, user: Planner) -> dict[str, Any]:
-    """One consumption signal: stock is consumed and the pull trigger runs at once; the
-    same key again is a duplicate (nothing changes)."""
+async def post_signal(
+    body: SignalCreate,
+    engine: EngineDep,
+    user: Planner,
+    request: Request,
+    wait: Annotated[bool, Query(description="Decide a due order inside the request")] = False,
+) -> dict[str, Any]:
+    """One consumption signal: stock is consumed and the trigger checked at once; the
+    same key again is a duplicate (nothing changes). When the item reaches its trigger
+    the order is sourced and decided by the background trigger within a moment
+    (``decision`` "queued"; its proposal then shows in ``/api/proposals``), or inside
+    this request with ``wait=true`` (``proposal_id`` and ``decision`` answered).
+
+    Runs on the event loop (a couple of milliseconds of indexed statements; the store
+    serialises signal writes anyway), sparing the thread-pool hop; ``wait=true`` goes to
+    the thread pool."""
     from takt.services.replenish import post_signal as post
 
+    if wait:
+        return await run_in_threadpool(_post_now, engine, body, user.username)
+
+    defer = request.app.state.trigger_worker.start().submit
     return _signal(
         post(
             engine,
@@ -56,6 +83,7 @@ def post_signal(body: SignalCreate, engine: EngineDep, user: Planner) -> dict[st
             source=body.source,
             key=body.key,
             actor=user.username,
+            defer=defer,
         )
     )
 

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, case, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -86,6 +86,10 @@ class PlanResult:
     as_of: date
     proposals: pl.DataFrame
     summary: dict[str, Any]
+
+
+# Hands a due item to a background trigger: (item_id, signal key, item name, as_of).
+Deferral = Callable[[int, str, str, date], None]
 
 
 @dataclass(frozen=True)
@@ -1029,8 +1033,14 @@ def post_signal(
     key: str | None = None,
     actor: str = "cli",
     settings: ReplenishSettings | None = None,
+    defer: Deferral | None = None,
 ) -> SignalResult:
-    """Record one consumption event and trigger replenishment (see module doc)."""
+    """Record one consumption event and trigger replenishment (see module doc).
+
+    ``defer``: when the item reaches its trigger, hand it to this callable (the API's
+    background trigger worker, :class:`takt.services.trigger_worker.TriggerWorker`)
+    instead of sourcing and deciding inside the request; the answer's decision is then
+    ``queued``."""
     settings = settings or ReplenishSettings()
     if not qty > 0:
         raise InvalidInputError(f"qty must be > 0 (got {qty!r})")
@@ -1067,7 +1077,7 @@ def post_signal(
             session,
             [{"item_id": item_id, "grain": Grain.DAY.value, "period_start": at.date(), "qty": qty}],
         )
-        return _trigger(session, item_id, key, name, settings, actor, as_of=at.date())
+        return _trigger(session, item_id, key, name, settings, actor, as_of=at.date(), defer=defer)
 
 
 _ITEM_BY_KEY = select(ItemRow.id).where(
@@ -1101,9 +1111,11 @@ def _trigger(
     *,
     as_of: date,
     source: str = "trigger",
+    defer: Deferral | None = None,
 ) -> SignalResult:
     """Propose an order for one item when its position (with the proposals already
-    open) has reached its trigger; inside the caller's transaction."""
+    open) has reached its trigger; inside the caller's transaction (or, with ``defer``,
+    hand the due item over and answer ``queued``)."""
     # Most signals leave the item above its trigger: answer those from one indexed
     # statement, without building frames (the full check below decides the same way).
     quick = data.trigger_state(session, item_id, as_of)
@@ -1111,6 +1123,12 @@ def _trigger(
     policy_run = quick.policy_run
     if policy_run is None or quick.trigger is None or position + quick.proposed > quick.trigger:
         return SignalResult(key or "", item, False, position, None, None, None)
+    if defer is not None:
+        # After commit: the worker must see this signal's consumption.
+        event.listen(
+            session, "after_commit", lambda _s: defer(item_id, key or "", item, as_of), once=True
+        )
+        return SignalResult(key or "", item, False, position, None, "queued", None)
     pos = data.positions(session, [item_id])
     pol = data.with_uplifts(session, data.policies(session, policy_run, [item_id]), as_of)
     # Open proposals count as coming: the trigger must not propose twice for one need.
