@@ -555,8 +555,10 @@ def export(
         frame = export_run(_engine(database), what.value, run)
     if out_file.suffix.lower() in (".parquet", ".pq"):
         frame.write_parquet(out_file)
-    else:
-        frame.write_csv(out_file)
+    else:  # text a spreadsheet would run as a formula is quoted (CSV injection)
+        from takt.services.exports import safe_frame
+
+        safe_frame(frame).write_csv(out_file)
     out.print(f"[green]{what.value}[/]: {frame.height:,} rows -> {out_file}")
 
 

@@ -76,3 +76,19 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence
     buffer = io.StringIO()
     write_csv(buffer, columns, rows)
     return buffer.getvalue()
+
+
+def safe_frame(frame: Any) -> Any:
+    """A polars DataFrame with every text cell made safe as :func:`safe_cell` does
+    (vectorised: for ``takt export`` of millions of rows). Numbers and dates untouched."""
+    import polars as pl
+
+    pattern = "^[" + "".join("\\" + c if c in "-+" else c for c in FORMULA_STARTS) + "]"
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
