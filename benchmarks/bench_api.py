@@ -39,7 +39,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from takt.services.demo import build_demo_database
-from takt.services.replenish import post_signal
+from takt.services.trigger import post_signal
 from takt.services.users import add_user, create_token
 from takt.store.db import make_engine, upgrade
 from takt.store.models import ItemRow

@@ -41,8 +41,9 @@ from takt.demo.generator import DemoConfig, iter_chunks
 from takt.policy.parameters import ParameterConfig, compute_parameters
 from takt.services.imports import ImportOptions, import_frame
 from takt.services.policy import _store as store_policies
-from takt.services.replenish import post_signal, run_plan
+from takt.services.replenish import run_plan
 from takt.services.runs import finish_run, recorded_run
+from takt.services.trigger import post_signal
 from takt.store.db import make_engine, transaction, upgrade
 from takt.store.models import (
     InventoryRow,

@@ -403,7 +403,7 @@ def signal(
 ) -> None:
     """Post one consumption event: stock goes down and, at the trigger, an order is
     proposed at once."""
-    from takt.services.replenish import post_signal
+    from takt.services.trigger import post_signal
 
     r = post_signal(
         _engine(database), item=item, qty=qty, at=at, source=source, key=key, actor=actor

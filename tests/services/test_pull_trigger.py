@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from takt.errors import InvalidInputError, NotFoundError
-from takt.services.replenish import post_signal
+from takt.services.trigger import post_signal
 from takt.store.db import transaction
 from takt.store.models import InventoryRow, ProposalRow, SignalRow
 from tests.services.replenish_world import build_world

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from takt.errors import InvalidInputError
-from takt.services.replenish import post_signal
 from takt.services.signals_bulk import post_signals
+from takt.services.trigger import post_signal
 from takt.store.db import transaction
 from takt.store.models import DemandBucketRow, SignalRow
 from tests.services.replenish_world import build_world

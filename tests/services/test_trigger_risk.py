@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from takt.domain.enums import Grain
-from takt.services.replenish import post_signal
 from takt.services.risk import add_uplift
+from takt.services.trigger import post_signal
 from takt.store.db import transaction
 from takt.store.models import DemandBucketRow
 from tests.services.replenish_world import AS_OF, build_world

@@ -21,7 +21,7 @@ from takt.api.schemas import (
     SignalCreate,
 )
 from takt.domain.enums import EdiPreference
-from takt.services.replenish import SignalResult
+from takt.services.trigger import SignalResult
 from takt.store.db import transaction
 from takt.store.models import PlanRunRow, PurchaseOrderRow, SupplierRow
 
@@ -31,7 +31,7 @@ Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 
 def _post_now(engine: Engine, body: SignalCreate, actor: str) -> dict[str, Any]:
-    from takt.services.replenish import post_signal as post
+    from takt.services.trigger import post_signal as post
 
     return _signal(
         post(engine, item=body.item, qty=body.qty, at=body.at, source=body.source,
@@ -68,7 +68,7 @@ async def post_signal(
     Runs on the event loop (a couple of milliseconds of indexed statements; the store
     serialises signal writes anyway), sparing the thread-pool hop; ``wait=true`` goes to
     the thread pool."""
-    from takt.services.replenish import post_signal as post
+    from takt.services.trigger import post_signal as post
 
     if wait:
         return await run_in_threadpool(_post_now, engine, body, user.username)

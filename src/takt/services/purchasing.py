@@ -319,7 +319,7 @@ def receive(
     actor: str = "cli",
 ) -> ReceiptResult:
     """Receive ``qty`` on a PO line, ``rejected`` of them failing inspection."""
-    from takt.services.replenish import trigger_item
+    from takt.services.trigger import trigger_item
 
     if not qty > 0:
         raise InvalidInputError(f"received qty must be > 0 (got {qty!r})")

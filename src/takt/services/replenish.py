@@ -9,9 +9,11 @@ Both ways in come to the same proposal:
   they saw), so a rerun on the same data gives the same proposals. One plan at a time per
   database (:func:`takt.services.locks.run_lock`); everything it writes is one
   transaction, so a crash leaves nothing half-written.
-- :func:`post_signal` (real time, ``takt signal``): one consumption event updates the
-  item's stock and, when the position reaches the trigger, proposes an order at once,
-  in the same transaction. The same idempotency key twice changes nothing.
+- :func:`takt.services.trigger.post_signal` (real time, ``takt signal``): one
+  consumption event updates the item's stock and, when the position reaches the
+  trigger, proposes an order at once through the same sourcing and decision steps
+  (:func:`_decide`, :func:`_store_decided`). The same idempotency key twice changes
+  nothing.
 
 A proposal is sourced (supplier, MOQ/pack, blanket release, dates) and decided (auto
 approve or a buyer's queue) by the engines in :mod:`takt.replenish`; auto-approved and
@@ -23,21 +25,18 @@ and the numbers behind it in ``explanation``.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Table, bindparam, case, event, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from takt.domain.entities import DEFAULT_LOCATION
-from takt.domain.enums import Grain, PurchaseOrderStatus, SignalSource
+from takt.domain.enums import PurchaseOrderStatus
 from takt.errors import InvalidInputError, NotFoundError
 from takt.replenish.approval import ApprovalConfig, decide_approval
 from takt.replenish.consolidate import consolidate, po_headers
@@ -45,22 +44,18 @@ from takt.replenish.plan import PlanConfig, plan_orders, reschedule_open_lines
 from takt.replenish.sourcing import SourcingConfig, source_requirements
 from takt.services import replenish_data as data
 from takt.services.import_support import chunks
-from takt.services.loaders_documents import add_to_buckets
 from takt.services.locks import run_lock
 from takt.services.runs import finish_run, jsonable, recorded_run
-from takt.signals.anomaly import demand_anomalies, order_anomalies
+from takt.signals.anomaly import order_anomalies
 from takt.store.db import require_current, transaction
 from takt.store.models import (
     AgreementLineRow,
-    DemandBucketRow,
-    InventoryRow,
     ItemRow,
     PlanRunRow,
     ProposalRow,
     PurchaseOrderEventRow,
     PurchaseOrderLineRow,
     PurchaseOrderRow,
-    SignalRow,
 )
 
 TRIGGER_WORDS = {
@@ -86,21 +81,6 @@ class PlanResult:
     as_of: date
     proposals: pl.DataFrame
     summary: dict[str, Any]
-
-
-# Hands a due item to a background trigger: (item_id, signal key, item name, as_of).
-Deferral = Callable[[int, str, str, date], None]
-
-
-@dataclass(frozen=True)
-class SignalResult:
-    key: str
-    item: str
-    duplicate: bool
-    position: float | None
-    proposal_id: int | None
-    decision: str | None
-    po: str | None
 
 
 def _words(x: pl.Expr) -> pl.Expr:
@@ -198,47 +178,6 @@ def _decide(
         pl.concat_str(
             [pl.col("plan_reason"), pl.col("reason")], separator="; ", ignore_nulls=True
         ).alias("reason")
-    )
-
-
-def _demand_warnings(session: Session, item_ids: Sequence[int], as_of: date) -> pl.DataFrame:
-    """``item_id``, ``note``: "unusual demand: …" for the items whose demand on ``as_of``
-    is far above what their last 365 days make likely
-    (:func:`takt.signals.anomaly.demand_anomalies`); items without history are not
-    judged. Checked only for items the trigger is about to order."""
-    B = DemandBucketRow
-    rows = data.frame(
-        session,
-        select(B.item_id, B.period_start, B.qty).where(
-            B.item_id.in_(list(item_ids)),
-            B.grain == Grain.DAY,
-            B.period_start >= as_of - timedelta(days=365),
-            B.period_start <= as_of,
-        ),
-        {"item_id": pl.Int64, "day": pl.Date, "qty": pl.Float64},
-    )
-    past = rows.filter(pl.col("day") < as_of)
-    stats = (
-        past.group_by("item_id")
-        .agg((pl.col("qty").sum() / 365).alias("mean"), (pl.col("qty") ** 2).sum().alias("sq"))
-        .filter(pl.col("mean") > 0)
-        .with_columns(
-            (pl.col("sq") / 365 - pl.col("mean") ** 2).clip(lower_bound=0).sqrt().alias("sd")
-        )
-    )
-    today = rows.filter(pl.col("day") == as_of).group_by("item_id").agg(pl.col("qty").sum())
-    judged = stats.join(today, on="item_id", how="left").with_columns(
-        pl.col("qty").fill_null(0.0), pl.lit(as_of).alias("period")
-    )
-    if judged.height == 0:
-        return pl.DataFrame(schema={"item_id": pl.Int64, "note": pl.Utf8})
-    flags = demand_anomalies(
-        judged.select(pl.col("item_id").alias("item"), "period", "qty"),
-        judged.select(pl.col("item_id").alias("item"), "period", "mean", "sd"),
-    ).filter(pl.col("direction") == "high")
-    return flags.select(
-        pl.col("item").cast(pl.Int64).alias("item_id"),
-        (pl.lit("unusual demand: ") + pl.col("message")).alias("note"),
     )
 
 
@@ -990,252 +929,3 @@ def reject_proposals(engine: Engine, ids: Sequence[int], *, actor: str, note: st
             )
         )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-# --------------------------------------------------------------------------- pull trigger
-
-
-def signal_key(sku: str, location: str, at: datetime, qty: float, source: str) -> str:
-    text = f"{sku}|{location}|{at.isoformat()}|{qty!r}|{source}|0"
-    return "auto:" + hashlib.sha1(text.encode()).hexdigest()[:32]
-
-
-def _consume(session: Session, item_id: int, qty: float, at: datetime) -> None:
-    """Take ``qty`` from on hand, the shortfall to backorders (one statement: no lost
-    update however many signals arrive at once); locks the item's row until commit."""
-    table = InventoryRow.__table__
-    dialect = session.get_bind().dialect.name
-    stmt = (
-        (postgresql if dialect == "postgresql" else sqlite)
-        .insert(table)
-        .values(item_id=item_id, on_hand=0.0, allocated=0.0, backordered=qty, as_of=at)
-    )
-    col = table.c
-    short = case((col.on_hand < qty, qty - col.on_hand), else_=0.0)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["item_id"],
-            set_={
-                "backordered": col.backordered + short,
-                "on_hand": case((col.on_hand < qty, 0.0), else_=col.on_hand - qty),
-            },
-        )
-    )
-
-
-def post_signal(
-    engine: Engine,
-    *,
-    item: str,
-    qty: float,
-    at: datetime | None = None,
-    source: str = "manual",
-    key: str | None = None,
-    actor: str = "cli",
-    settings: ReplenishSettings | None = None,
-    defer: Deferral | None = None,
-) -> SignalResult:
-    """Record one consumption event and trigger replenishment (see module doc).
-
-    ``defer``: when the item reaches its trigger, hand it to this callable (the API's
-    background trigger worker, :class:`takt.services.trigger_worker.TriggerWorker`)
-    instead of sourcing and deciding inside the request; the answer's decision is then
-    ``queued``."""
-    settings = settings or ReplenishSettings()
-    if not qty > 0:
-        raise InvalidInputError(f"qty must be > 0 (got {qty!r})")
-    try:
-        source_value = SignalSource(source)
-    except ValueError:
-        choices = ", ".join(s.value for s in SignalSource)
-        raise InvalidInputError(f"unknown signal source {source!r} (one of {choices})") from None
-    sku, _, location = item.partition("@")
-    location = location or DEFAULT_LOCATION
-    at = at or datetime.now(UTC)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    key = key or signal_key(sku, location, at, qty, source_value.value)
-    name = f"{sku}@{location}"
-    with transaction(engine) as session:
-        item_id = session.execute(_ITEM_BY_KEY, {"sku": sku, "location": location}).scalar()
-        if item_id is None:
-            raise NotFoundError(f"no item {name}")
-        # Insert-or-nothing on the key: a repeat (or the same key arriving concurrently,
-        # which waits on the unique index until the first commits) writes nothing.
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        inserted = session.execute(
-            dialect.insert(SignalRow)
-            .values(key=key, item_id=item_id, at=at, qty=qty, source=source_value)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(SignalRow.id)
-        ).first()
-        if inserted is None:
-            _known_signal(session, key, item_id, at, qty, source_value)  # raises if it differs
-            return SignalResult(key, name, True, None, None, None, None)
-        _consume(session, item_id, qty, at)
-        add_to_buckets(
-            session,
-            [{"item_id": item_id, "grain": Grain.DAY.value, "period_start": at.date(), "qty": qty}],
-        )
-        return _trigger(session, item_id, key, name, settings, actor, as_of=at.date(), defer=defer)
-
-
-_ITEM_BY_KEY = select(ItemRow.id).where(
-    ItemRow.sku == bindparam("sku"), ItemRow.location == bindparam("location")
-)
-
-
-def _known_signal(
-    session: Session, key: str, item_id: int, at: datetime, qty: float, source: SignalSource
-) -> bool:
-    old = session.execute(
-        select(SignalRow.item_id, SignalRow.qty, SignalRow.source).where(SignalRow.key == key)
-    ).first()
-    if old is None:
-        return False
-    if old[0] != item_id or abs(old[1] - qty) > 1e-9 or old[2] != source:
-        raise InvalidInputError(
-            f"signal key {key!r} is already stored for a different signal ({old[1]:g}); "
-            "keys must not be reused"
-        )
-    return True
-
-
-def _trigger(
-    session: Session,
-    item_id: int,
-    key: str | None,
-    item: str,
-    settings: ReplenishSettings,
-    actor: str,
-    *,
-    as_of: date,
-    source: str = "trigger",
-    defer: Deferral | None = None,
-) -> SignalResult:
-    """Propose an order for one item when its position (with the proposals already
-    open) has reached its trigger; inside the caller's transaction (or, with ``defer``,
-    hand the due item over and answer ``queued``)."""
-    # Most signals leave the item above its trigger: answer those from one indexed
-    # statement, without building frames (the full check below decides the same way).
-    quick = data.trigger_state(session, item_id, as_of)
-    position = quick.position
-    policy_run = quick.policy_run
-    if policy_run is None or quick.trigger is None or position + quick.proposed > quick.trigger:
-        return SignalResult(key or "", item, False, position, None, None, None)
-    if defer is not None:
-        # After commit: the worker must see this signal's consumption.
-        event.listen(
-            session, "after_commit", lambda _s: defer(item_id, key or "", item, as_of), once=True
-        )
-        return SignalResult(key or "", item, False, position, None, "queued", None)
-    pos = data.positions(session, [item_id])
-    pol = data.with_uplifts(session, data.policies(session, policy_run, [item_id]), as_of)
-    # Open proposals count as coming: the trigger must not propose twice for one need.
-    counted = pos.with_columns((pl.col("on_order") + pl.col("proposed")).alias("on_order"))
-    one_day = PlanConfig(
-        horizon_days=1,
-        firm_days=0,
-        reschedule_tolerance_days=settings.plan.reschedule_tolerance_days,
-    )
-    wanted = _order_requirements(pol, counted.drop("proposed"), as_of, one_day)
-    if wanted.height == 0:
-        return SignalResult(key or "", item, False, position, None, None, None)
-    decided = _decide(
-        session,
-        wanted,
-        as_of,
-        settings,
-        demand_warnings=_demand_warnings(session, [item_id], as_of),
-    )
-    ids, pos_numbers = _store_decided(
-        session, decided, run_id=None, source=source, actor=actor, signal_key=key
-    )
-    return SignalResult(
-        key or "",
-        item,
-        False,
-        position,
-        ids[0],
-        decided["decision"][0],
-        pos_numbers[0] if pos_numbers else None,
-    )
-
-
-def trigger_many(
-    session: Session,
-    due: pl.DataFrame,
-    settings: ReplenishSettings,
-    actor: str,
-    *,
-    as_of: date,
-) -> list[SignalResult]:
-    """The pull trigger for many items at once (a batch of signals): ``due`` has
-    ``item_id``, ``key`` (the signal the proposal is credited to) and ``item``. The same
-    decisions as :func:`_trigger` item by item, with one sourcing and approval pass."""
-    policy_run = data.latest_run(session, "policy")
-    if policy_run is None or due.height == 0:
-        return []
-    ids = due["item_id"].to_list()
-    pos = data.positions(session, ids)
-    pol = data.with_uplifts(session, data.policies(session, policy_run, ids), as_of)
-    counted = pos.with_columns((pl.col("on_order") + pl.col("proposed")).alias("on_order"))
-    one_day = PlanConfig(
-        horizon_days=1,
-        firm_days=0,
-        reschedule_tolerance_days=settings.plan.reschedule_tolerance_days,
-    )
-    wanted = _order_requirements(pol, counted.drop("proposed"), as_of, one_day)
-    if wanted.height == 0:
-        return []
-    decided = _decide(
-        session,
-        wanted,
-        as_of,
-        settings,
-        demand_warnings=_demand_warnings(session, ids, as_of),
-    ).join(due.select("item_id", pl.col("key").alias("signal_key")), on="item_id", how="left")
-    proposal_ids, _ = _store_decided(session, decided, run_id=None, source="trigger", actor=actor)
-    positions = dict(
-        counted.select(
-            "item_id",
-            pl.col("on_hand") + pl.col("on_order") - pl.col("proposed") - pl.col("backordered")
-            - pl.col("allocated"),
-        ).iter_rows()
-    )  # fmt: skip
-    names = dict(due.select("item_id", "item").iter_rows())
-    return [
-        SignalResult(
-            r["signal_key"] or "",
-            names[r["item_id"]],
-            False,
-            positions.get(r["item_id"]),
-            pid,
-            r["decision"],
-            None,
-        )
-        for r, pid in zip(decided.iter_rows(named=True), proposal_ids, strict=True)
-    ]
-
-
-def trigger_item(
-    session: Session,
-    item_id: int,
-    *,
-    as_of: date,
-    actor: str,
-    source: str,
-    settings: ReplenishSettings | None = None,
-) -> SignalResult:
-    """The pull trigger for one item after a change other than a signal (a receipt with
-    rejected units, a cancelled line), in the caller's transaction."""
-    return _trigger(
-        session,
-        item_id,
-        None,
-        str(item_id),
-        settings or ReplenishSettings(),
-        actor,
-        as_of=as_of,
-        source=source,
-    )

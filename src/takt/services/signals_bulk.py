@@ -1,5 +1,5 @@
 """Many demand signals at once (the API's bulk endpoint, POS batches, kanban scanners that
-buffer): the same meaning as :func:`takt.services.replenish.post_signal` one by one, in
+buffer): the same meaning as :func:`takt.services.trigger.post_signal` one by one, in
 one transaction and a handful of statements.
 
 All or nothing: an unknown item, a bad quantity or a key reused for a different signal
@@ -29,7 +29,8 @@ from takt.domain.enums import Grain, SignalSource
 from takt.errors import InvalidInputError
 from takt.services import replenish_data as data
 from takt.services.loaders_documents import add_to_buckets
-from takt.services.replenish import ReplenishSettings, SignalResult, signal_key, trigger_many
+from takt.services.replenish import ReplenishSettings
+from takt.services.trigger import SignalResult, signal_key, trigger_many
 from takt.store.db import transaction
 from takt.store.models import InventoryRow, ItemRow, SignalRow
 

@@ -5,7 +5,7 @@ A signal request then costs a few milliseconds whatever happens next: it stores 
 signal, consumes stock and checks the trigger in one statement; when the item is due,
 the worker picks it up (after the signal's transaction committed) within ``max_wait``
 seconds, together with whatever else became due meanwhile, and runs
-:func:`takt.services.replenish.trigger_many` on them: the same decisions as the trigger
+:func:`takt.services.trigger.trigger_many` on them: the same decisions as the trigger
 inside the request, one sourcing and approval pass per batch. ``trigger_many``
 re-reads every position, so an item handed over twice, or already covered by a
 proposal made meanwhile, gets no second order. Failures are logged and the batch's
@@ -25,7 +25,8 @@ from typing import cast
 import polars as pl
 from sqlalchemy import Engine
 
-from takt.services.replenish import ReplenishSettings, SignalResult, trigger_many
+from takt.services.replenish import ReplenishSettings
+from takt.services.trigger import SignalResult, trigger_many
 from takt.store.db import transaction
 
 log = logging.getLogger(__name__)
