@@ -8,7 +8,7 @@ and names. Rows come back as plain dicts of JSON-friendly values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
@@ -381,7 +381,3 @@ def supplier_detail(engine: Engine, code: str) -> dict[str, Any]:
                 for r in lead
             ],
         }
-
-
-def today() -> date:
-    return date.today()

@@ -774,14 +774,3 @@ def list_interchanges(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]
             }
             for r in rows
         ]
-
-
-def interchange_text(engine: Engine, interchange_id: int, *, answer: bool = False) -> str:
-    with transaction(engine) as session:
-        row = session.get(EdiInterchangeRow, interchange_id)
-        if row is None:
-            raise NotFoundError(f"no EDI interchange {interchange_id}")
-        text = row.answer if answer else row.payload
-        if text is None:
-            raise NotFoundError(f"interchange {interchange_id} has no answer")
-        return text

@@ -203,41 +203,6 @@ def positions(
 
 
 @dataclass(frozen=True)
-class OnePosition:
-    position: float
-    proposed: float
-
-
-def one_position(session: Session, item_id: int) -> OnePosition:
-    """One item's inventory position and open proposal quantity, by indexed queries."""
-    stock = session.execute(
-        select(InventoryRow.on_hand - InventoryRow.backordered - InventoryRow.allocated).where(
-            InventoryRow.item_id == item_id
-        )
-    ).scalar()
-    L, P = PurchaseOrderLineRow, PurchaseOrderRow
-    delivered = (
-        select(func.coalesce(func.sum(ReceiptRow.qty_received), 0.0))
-        .where(ReceiptRow.po_line_id == L.id)
-        .scalar_subquery()
-    )
-    remaining = L.qty - delivered
-    on_order = session.execute(
-        select(func.coalesce(func.sum(case((remaining > 0, remaining), else_=0.0)), 0.0))
-        .join(P, P.id == L.po_id)
-        .where(L.item_id == item_id, P.status.in_(OPEN_STATUSES), L.cancelled.is_(False))
-    ).scalar_one()
-    proposed = session.execute(
-        select(func.coalesce(func.sum(ProposalRow.qty), 0.0)).where(
-            ProposalRow.status == "open",
-            ProposalRow.kind == "order",
-            ProposalRow.item_id == item_id,
-        )
-    ).scalar_one()
-    return OnePosition(float(stock or 0.0) + float(on_order), float(proposed))
-
-
-@dataclass(frozen=True)
 class TriggerState:
     policy_run: int | None
     position: float  # on hand − backorders − allocated + open on order
@@ -301,8 +266,10 @@ _TRIGGER_STATE = _trigger_state_statement()
 
 def trigger_state(session: Session, item_id: int, as_of: date) -> TriggerState:
     """What the pull trigger needs to decide whether to look further, in one statement:
-    the same position as :func:`one_position` and the same trigger as
-    :func:`one_trigger` with :func:`active_uplift`."""
+    the position (on hand − backorders − allocated + what is still to come on open
+    lines), the open proposals, and the position at or below which the policy orders —
+    the reorder point (rop, min_max), (N − 1)·C (kanban), or just under S (order_up_to,
+    which orders whenever the position is below S) — raised by the uplifts in force."""
     run, stock, on_order, proposed, logic, rop, up_to, container, up = session.execute(
         _TRIGGER_STATE, {"item": item_id, "day": as_of}
     ).one()
@@ -319,17 +286,6 @@ def trigger_state(session: Session, item_id: int, as_of: date) -> TriggerState:
         float(proposed),
         trigger,
     )
-
-
-def active_uplift(session: Session, item_id: int, as_of: date) -> float:
-    """The buffer uplifts of one item in force on ``as_of`` (units; 0 when none)."""
-    U = BufferUpliftRow
-    total = session.execute(
-        select(func.sum(U.qty)).where(
-            U.item_id == item_id, U.start_date <= as_of, U.end_date > as_of
-        )
-    ).scalar()
-    return float(total or 0.0)
 
 
 def with_uplifts(session: Session, pol: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -371,34 +327,6 @@ def with_uplifts(session: Session, pol: pl.DataFrame, as_of: date) -> pl.DataFra
         .otherwise(pl.col("reason"))
         .alias("reason"),
     ).drop("uplift_until")
-
-
-def one_trigger(
-    session: Session, run_id: int, item_id: int, as_of: date | None = None
-) -> float | None:
-    """The position at or below which the item's policy orders (None: it never does):
-    the reorder point (rop, min_max), (N − 1)·C (kanban), or just under S (order_up_to,
-    which orders whenever the position is below S); raised by the buffer uplifts in
-    force on ``as_of``."""
-    row = session.execute(
-        select(
-            ItemPolicyRow.logic,
-            ItemPolicyRow.reorder_point,
-            ItemPolicyRow.order_up_to,
-            ItemPolicyRow.container_qty,
-        ).where(ItemPolicyRow.run_id == run_id, ItemPolicyRow.item_id == item_id)
-    ).first()
-    if row is None:
-        return None
-    logic, reorder_point, order_up_to, container = row
-    up = active_uplift(session, item_id, as_of) if as_of is not None else 0.0
-    if logic in ("rop", "min_max") and reorder_point is not None:
-        return float(reorder_point) + up
-    if logic == "kanban" and order_up_to is not None and container:
-        return float(order_up_to) + up - float(container)
-    if logic == "order_up_to" and order_up_to is not None:
-        return math.nextafter(float(order_up_to) + up, -math.inf)
-    return None
 
 
 POLICY_FIELDS = {
