@@ -58,6 +58,8 @@ def test_validation_errors_name_the_field(api: Api) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "signals", 1, "qty"]
     r = api.get("viewer", "/api/items", params={"limit": 100000})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "limit"]
+    r = api.get("viewer", "/api/risk/exposure", params={"as_of": "0001-01-01"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "as_of"]
 
 
 def test_items_are_paged_and_searchable(api: Api) -> None:

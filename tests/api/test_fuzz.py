@@ -1,9 +1,14 @@
 """API fuzzing: schemathesis generates requests from our own OpenAPI schema for every
 operation; none may answer with a server error (5xx). Run as an admin so every operation
-is reached past the role check (SQLite store with the replenishment world)."""
+is reached past the role check (SQLite store with the replenishment world).
+
+CI runs a fixed (derandomized) set of examples, so a run is reproducible; set
+``TAKT_FUZZ_RANDOM=1`` to draw new ones (it found the 64-bit id overflow, the unknown
+PO status and the year-1 date that are now 422s)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -33,6 +38,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 @schema.parametrize()
 @settings(
     max_examples=25,
+    derandomize=os.environ.get("TAKT_FUZZ_RANDOM") != "1",
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

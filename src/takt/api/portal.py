@@ -7,7 +7,6 @@ scoping to the supplier is done by :mod:`takt.services.portal`."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -15,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from takt.api.deps import EngineDep, SupplierUser
 from takt.services import browse
 from takt.services import portal as service
+from takt.services.dates import Day
 from takt.services.portal import DespatchAdvice, DocumentConflictError, OrderResponse
 from takt.services.users import User
 
@@ -58,7 +58,7 @@ def consumption(
     user: SupplierUser,
     item: Item = None,
     days: Annotated[int, Query(ge=1, le=service.MAX_CONSUMPTION_DAYS)] = 90,
-    until: Annotated[date | None, Query(description="Last day (default: latest data)")] = None,
+    until: Annotated[Day | None, Query(description="Last day (default: latest data)")] = None,
     search: Search = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -3,7 +3,6 @@ buffer uplifts."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query, status
 from takt.api.deps import EngineDep, Planner, Viewer
 from takt.api.schemas import RiskEventCreate, SimulationCreate, UpliftCreate
 from takt.services import browse
+from takt.services.dates import Day
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -89,7 +89,7 @@ def add_risk_event(body: RiskEventCreate, engine: EngineDep, _: Planner) -> dict
 def exposure(
     engine: EngineDep,
     _: Viewer,
-    as_of: date | None = None,
+    as_of: Day | None = None,
     horizon_days: Annotated[int, Query(ge=0, le=365)] = 30,
     exposed_only: bool = True,
     limit: Limit = 100,
@@ -116,7 +116,7 @@ def exposure(
 
 
 @router.get("/risk/uplifts", tags=["risk"])
-def uplifts(engine: EngineDep, _: Viewer, active_on: date | None = None) -> list[dict[str, Any]]:
+def uplifts(engine: EngineDep, _: Viewer, active_on: Day | None = None) -> list[dict[str, Any]]:
     from takt.services.risk import list_uplifts
 
     return list_uplifts(engine, active_on=active_on)

@@ -3,10 +3,11 @@ naming it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from takt.services.dates import Day, Moment
 
 Source = Literal["pos", "production", "kanban", "mro", "manual"]
 # Database ids are 64-bit; anything larger cannot name a row.
@@ -20,7 +21,7 @@ class _Strict(BaseModel):
 class SignalCreate(_Strict):
     item: str = Field(min_length=1, max_length=200, description="SKU@LOCATION (or SKU)")
     qty: float = Field(gt=0, allow_inf_nan=False, le=1e12)
-    at: datetime | None = Field(default=None, description="When it was consumed (now)")
+    at: Moment | None = Field(default=None, description="When it was consumed (now)")
     source: Source = "manual"
     key: str | None = Field(default=None, min_length=1, max_length=200)
 
@@ -44,12 +45,12 @@ class ReceiptCreate(_Strict):
     qty: float = Field(gt=0, allow_inf_nan=False, le=1e12)
     rejected: float = Field(default=0.0, ge=0, allow_inf_nan=False, le=1e12)
     receipt: str | None = Field(default=None, min_length=1, max_length=64)
-    received_on: date | None = None
+    received_on: Day | None = None
     note: str | None = Field(default=None, max_length=1000)
 
 
 class PlanRunCreate(_Strict):
-    as_of: date | None = None
+    as_of: Day | None = None
 
 
 class SimulationCreate(_Strict):
@@ -66,7 +67,7 @@ class RiskEventCreate(_Strict):
         "quality", "cyber", "outage", "other",
     ]  # fmt: skip
     severity: Literal["low", "medium", "high", "critical"]
-    start: date
+    start: Day
     expected_duration_days: int = Field(ge=0, le=3650)
     supplier: str | None = Field(default=None, min_length=1, max_length=64)
     region: str | None = Field(default=None, min_length=1, max_length=64)
@@ -77,6 +78,6 @@ class UpliftCreate(_Strict):
     item: str = Field(min_length=1, max_length=200)
     qty: float = Field(gt=0, allow_inf_nan=False, le=1e12)
     days: int = Field(ge=1, le=3650)
-    start: date | None = None
+    start: Day | None = None
     reason: str = Field(default="", max_length=1000)
     risk_event: str | None = Field(default=None, min_length=1, max_length=64)

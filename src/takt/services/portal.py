@@ -35,6 +35,7 @@ from takt.domain.entities import DEFAULT_LOCATION
 from takt.domain.enums import Grain, PurchaseOrderStatus
 from takt.errors import InvalidInputError, NotFoundError
 from takt.services.browse import MAX_LIMIT, Page, _like, _plain
+from takt.services.dates import Day
 from takt.services.purchasing import OVER_DELIVERY_TOLERANCE, acknowledge_in, ship_in
 from takt.services.replenish_data import latest_run, open_lines, positions
 from takt.store.db import transaction
@@ -88,7 +89,7 @@ class DeliveredQuantity(Quantity):
 
 
 class Period(_Ubl):
-    end_date: date = Field(alias="EndDate")
+    end_date: Day = Field(alias="EndDate")
 
 
 class OrderReference(_Ubl):
@@ -143,7 +144,7 @@ class OrderResponse(_Ubl):
     (confirmed 0). Lines not named are confirmed as ordered."""
 
     id: str = Field(alias="ID", min_length=1, max_length=64)
-    issue_date: date = Field(alias="IssueDate")
+    issue_date: Day = Field(alias="IssueDate")
     note: str | None = Field(default=None, alias="Note", max_length=1000)
     order_reference: OrderReference = Field(alias="OrderReference")
     order_line: list[ResponseOrderLine] = Field(
@@ -183,7 +184,7 @@ class DespatchAdvice(_Ubl):
     is expected. Quantities add to what earlier notices shipped on the line."""
 
     id: str = Field(alias="ID", min_length=1, max_length=64)
-    issue_date: date = Field(alias="IssueDate")
+    issue_date: Day = Field(alias="IssueDate")
     note: str | None = Field(default=None, alias="Note", max_length=1000)
     order_reference: OrderReference = Field(alias="OrderReference")
     shipment: Shipment = Field(alias="Shipment")
