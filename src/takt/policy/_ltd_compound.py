@@ -401,33 +401,13 @@ def _continuous_level(
     for _ in range(_MAX_ITERATIONS):
         if exact:
             _mixture_at(y, atom, terms, state)
-        cdf, survival, density, slope, shortage = state[0], state[1], state[2], state[3], state[4]
         # Halley's method on h(y) = 0 with h, h′ and h″ (see the module doc), on logs
         # in the upper tail, where the survival and the shortage fall nearly exponentially.
-        if fill_rate:
-            high = shortage <= allowed
-            h = math.log(shortage / allowed) if shortage > 0.0 else -math.inf
-            ratio = survival / shortage if shortage > 0.0 else math.inf
-            h1 = -ratio
-            h2 = density / shortage - ratio * ratio if shortage > 0.0 else 0.0
-        elif cdf < 0.5:
-            high = cdf >= target
-            h, h1, h2 = cdf - target, density, slope
-        else:
-            high = survival <= 1.0 - target
-            h = math.log(survival / (1.0 - target)) if survival > 0.0 else -math.inf
-            ratio = density / survival if survival > 0.0 else math.inf
-            h1 = -ratio
-            h2 = -slope / survival - ratio * ratio if survival > 0.0 else 0.0
+        high, step, cubic = halley_step(state, target, allowed, fill_rate)
         if high:
             hi = y
         else:
             lo = y
-        step = -h / h1 if h1 != 0.0 and math.isfinite(h) and math.isfinite(h1) else math.nan
-        correction = 1.0 + step * h2 / (2.0 * h1) if h1 != 0.0 else math.nan
-        cubic = 0.5 < correction < 2.0
-        if cubic:
-            step /= correction
         new = y + step
         size = abs(step)
         if size <= _RELATIVE_TOLERANCE * y:  # also a zero step at the root itself
@@ -447,6 +427,43 @@ def _continuous_level(
             _moved(y, new, state, terms)
         y = new
     return hi if hi < math.inf else y
+
+
+@njit(cache=True)
+def halley_step(
+    state: FloatArray, target: float, allowed: float, fill_rate: bool
+) -> tuple[bool, float, bool]:  # pragma: no cover - compiled
+    """One Halley step towards the level, from ``state`` (F, P(D > y), f, f′ and the
+    shortage at y, as :func:`_mixture_at` fills it): whether y is at or above the level,
+    the step, and whether the cubic correction was taken (else a Newton step).
+
+    The function solved is the cycle-service gap F − α below the median and
+    log(P(D > y)/(1 − α)) above it, or log(E[(D − y)⁺]/allowed) for a fill rate: the logs
+    are nearly linear in the upper tail, where the survival and the shortage fall nearly
+    exponentially.
+    """
+    cdf, survival, density, slope, shortage = state[0], state[1], state[2], state[3], state[4]
+    if fill_rate:
+        high = shortage <= allowed
+        h = math.log(shortage / allowed) if shortage > 0.0 else -math.inf
+        ratio = survival / shortage if shortage > 0.0 else math.inf
+        h1 = -ratio
+        h2 = density / shortage - ratio * ratio if shortage > 0.0 else 0.0
+    elif cdf < 0.5:
+        high = cdf >= target
+        h, h1, h2 = cdf - target, density, slope
+    else:
+        high = survival <= 1.0 - target
+        h = math.log(survival / (1.0 - target)) if survival > 0.0 else -math.inf
+        ratio = density / survival if survival > 0.0 else math.inf
+        h1 = -ratio
+        h2 = -slope / survival - ratio * ratio if survival > 0.0 else 0.0
+    step = -h / h1 if h1 != 0.0 and math.isfinite(h) and math.isfinite(h1) else math.nan
+    correction = 1.0 + step * h2 / (2.0 * h1) if h1 != 0.0 else math.nan
+    cubic = 0.5 < correction < 2.0
+    if cubic:
+        step /= correction
+    return high, step, cubic
 
 
 @njit(cache=True)

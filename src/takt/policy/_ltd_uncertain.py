@@ -80,6 +80,7 @@ from takt.policy._ltd_compound import (
     _gammainc,
     _gammaincc,
     _wilson_hilferty,
+    halley_step,
     item_order_counts,
 )
 from takt.policy._ltd_montecarlo import U32Array, _fill_rate_level, _kth_smallest, _sample_demand
@@ -317,34 +318,12 @@ def _solve(
     last_step = math.inf
     for _ in range(_MAX_ITERATIONS):
         _scaled_mixture_at(y, atom, terms, state)
-        cdf, survival, density, slope, shortage = state[0], state[1], state[2], state[3], state[4]
-        # Halley's method as in _ltd_compound._continuous_level: on the log of the
-        # survival or of the shortage in the upper tail, where they fall nearly
-        # exponentially.
-        if fill_rate:
-            high = shortage <= allowed
-            h = math.log(shortage / allowed) if shortage > 0.0 else -math.inf
-            ratio = survival / shortage if shortage > 0.0 else math.inf
-            h1 = -ratio
-            h2 = density / shortage - ratio * ratio if shortage > 0.0 else 0.0
-        elif cdf < 0.5:
-            high = cdf >= target
-            h, h1, h2 = cdf - target, density, slope
-        else:
-            high = survival <= 1.0 - target
-            h = math.log(survival / (1.0 - target)) if survival > 0.0 else -math.inf
-            ratio = density / survival if survival > 0.0 else math.inf
-            h1 = -ratio
-            h2 = -slope / survival - ratio * ratio if survival > 0.0 else 0.0
+        # Halley's method as in _ltd_compound._continuous_level.
+        high, step, cubic = halley_step(state, target, allowed, fill_rate)
         if high:
             hi = y
         else:
             lo = y
-        step = -h / h1 if h1 != 0.0 and math.isfinite(h) and math.isfinite(h1) else math.nan
-        correction = 1.0 + step * h2 / (2.0 * h1) if h1 != 0.0 else math.nan
-        cubic = 0.5 < correction < 2.0
-        if cubic:
-            step /= correction
         new = y + step
         size = abs(step)
         if size <= _RELATIVE_TOLERANCE * y:
