@@ -8,13 +8,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session
 
 from takt.domain.enums import Grain, OfferRole
 from takt.errors import InvalidInputError
+from takt.services.forecast_parts import (
+    ForecastPart,
+    ForecastSpec,
+    ForecastTables,
+    combine_parts,
+    forecast_partition,
+    ltd_horizon,
+)
 from takt.services.import_support import chunks
 from takt.services.runs import finish_run, latest_run_id, recorded_run
-from takt.signals.forecast import DemandForecaster
 from takt.signals.panel import INTERVALS
 from takt.store.db import require_current, transaction
 from takt.store.models import (
@@ -92,7 +100,7 @@ def load_history(engine: Engine, grain: str, as_of: date | None) -> tuple[pl.Dat
     combined = pl.concat([native, daily]).with_columns(pl.col("period").dt.truncate(every))
     history = (
         combined.filter(pl.col("period") < cutoff)
-        .group_by("item_id", "period")
+        .group_by("item_id", "period", maintain_order=True)
         .agg(pl.col("qty").sum())
         .sort("item_id", "period")
     )
@@ -110,6 +118,34 @@ def lead_times_in_periods(engine: Engine, grain: str) -> dict[str, float]:
     return {str(item_id): max(days / DAYS_PER_PERIOD[grain], 0.25) for item_id, days in rows}
 
 
+def forecast_spec(
+    history: pl.DataFrame,
+    lead_times: dict[str, float],
+    *,
+    grain: str,
+    horizon: int,
+    backtest_windows: int | None,
+    backtest_horizon: int | None,
+    n_jobs: int = 1,
+) -> ForecastSpec:
+    """The run's shared settings for ``history`` (``item_id, period, qty``)."""
+    items = history["item_id"].unique().cast(pl.Utf8).to_list()
+    return ForecastSpec(
+        grain=grain,
+        horizon=horizon,
+        backtest_windows=backtest_windows or {"day": 14, "week": 8, "month": 7}[grain],
+        backtest_horizon=backtest_horizon or {"day": 14, "week": 8, "month": 6}[grain],
+        last_period=history["period"].max(),  # type: ignore[arg-type]
+        ltd_horizon=ltd_horizon(horizon, [lead_times.get(i, 1.0) for i in items]),
+        n_jobs=n_jobs,
+    )
+
+
+def as_forecaster_input(history: pl.DataFrame) -> pl.DataFrame:
+    """``item_id, period, qty`` as the forecaster reads it (items as text)."""
+    return history.select(pl.col("item_id").cast(pl.Utf8).alias("item"), "period", "qty")
+
+
 def run_forecast(
     engine: Engine,
     *,
@@ -121,60 +157,89 @@ def run_forecast(
     backtest_horizon: int | None = None,
     actor: str = "cli",
 ) -> ForecastRunResult:
-    """Run and store one forecast: classification, accuracy, forecasts, lead-time demand."""
+    """Run and store one forecast: classification, accuracy, forecasts, lead-time demand
+    (the local engine: one partition holding every item)."""
     require_current(engine)
     started = datetime.now(UTC)
     history, as_of = load_history(engine, grain, as_of)
     if history.height == 0:
         raise InvalidInputError(f"no complete {grain} of demand before {as_of}")
-    windows = backtest_windows or {"day": 14, "week": 8, "month": 7}[grain]
-    bt_h = backtest_horizon or {"day": 14, "week": 8, "month": 6}[grain]
-    params = {
-        "grain": grain,
-        "horizon": horizon,
-        "backtest_windows": windows,
-        "backtest_horizon": bt_h,
-        "n_jobs": n_jobs,
-        "actor": actor,
-    }
+    lead_times = lead_times_in_periods(engine, grain)
+    spec = forecast_spec(
+        history,
+        lead_times,
+        grain=grain,
+        horizon=horizon,
+        backtest_windows=backtest_windows,
+        backtest_horizon=backtest_horizon,
+        n_jobs=n_jobs,
+    )
+    params = run_parameters(spec, actor, engine="local")
     with recorded_run(engine, kind="forecast", as_of=as_of, parameters=params) as run_id:
-        forecaster = DemandForecaster(
-            grain=grain,
-            horizon=horizon,
-            backtest_windows=windows,
-            backtest_horizon=bt_h,
-            n_jobs=n_jobs,
-        ).fit(history.rename({"item_id": "item"}).with_columns(pl.col("item").cast(pl.Utf8)))
-        lead_times = lead_times_in_periods(engine, grain)
-        classification = forecaster.classification_
-        assert classification is not None
-        known = {i: lead_times.get(i, 1.0) for i in classification["item"].to_list()}
-        ltd = forecaster.lead_time_demand(known)
-        forecasts = forecaster.predict()
-        _store(engine, run_id, forecaster, forecasts, ltd)
-    summary = forecaster.accuracy_summary("pattern")
-    overall = forecaster.accuracy_summary(None).row(0, named=True)
+        part = forecast_partition(as_forecaster_input(history), lead_times, spec)
+        tables = combine_parts([part], spec)
+        with transaction(engine) as session:
+            store_part(session, run_id, part)
+            store_tables(session, run_id, tables)
     seconds = (datetime.now(UTC) - started).total_seconds()
+    return finish_forecast(engine, run_id, tables, seconds)
+
+
+def run_parameters(spec: ForecastSpec, actor: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "grain": spec.grain,
+        "horizon": spec.horizon,
+        "backtest_windows": spec.backtest_windows,
+        "backtest_horizon": spec.backtest_horizon,
+        "n_jobs": spec.n_jobs,
+        "actor": actor,
+        **extra,
+    }
+
+
+def finish_forecast(
+    engine: Engine, run_id: int, tables: ForecastTables, seconds: float, **extra: Any
+) -> ForecastRunResult:
+    items = tables.classification.height
     finish_run(
         engine,
         run_id,
         {
-            "overall": overall,
-            "by_pattern": summary.to_dicts(),
-            "items": classification.height,
+            "overall": tables.overall,
+            "by_pattern": tables.by_pattern.to_dicts(),
+            "items": items,
             "seconds": seconds,
+            **extra,
         },
     )
-    return ForecastRunResult(run_id, classification.height, summary, overall, seconds)
+    return ForecastRunResult(run_id, items, tables.by_pattern, tables.overall, seconds)
 
 
-def _store(
-    engine: Engine, run_id: int, fc: DemandForecaster, forecasts: pl.DataFrame, ltd: pl.DataFrame
-) -> None:
-    assert fc.classification_ is not None and fc.accuracy_ is not None
+def _insert(session: Session, model: Any, frame: pl.DataFrame) -> None:
+    for part in chunks(frame.fill_nan(None).to_dicts(), BATCH):
+        session.execute(model.__table__.insert(), list(part))
+
+
+def store_part(session: Session, run_id: int, part: ForecastPart) -> None:
+    """A partition's final per-item rows: accuracy and forecasts."""
     item_id = pl.col("item").cast(pl.Int64).alias("item_id")
     run = pl.lit(run_id).alias("run_id")
-    cls = fc.classification_.select(
+    _insert(session, ForecastAccuracyRow, part.accuracy.select(run, item_id, *ACCURACY_COLUMNS))
+    _insert(
+        session,
+        ForecastRow,
+        part.forecasts.select(
+            run, item_id, pl.col("period").alias("period_start"), pl.col("forecast").alias("qty")
+        ),
+    )
+
+
+def store_tables(session: Session, run_id: int, tables: ForecastTables) -> None:
+    """The rows that need every partition: classification (global ABC) and lead-time
+    demand (pooled error quantiles)."""
+    item_id = pl.col("item").cast(pl.Int64).alias("item_id")
+    run = pl.lit(run_id).alias("run_id")
+    cls = tables.classification.select(
         run,
         item_id,
         "pattern",
@@ -188,11 +253,7 @@ def _store(
         "mean_demand",
         "annual_value",
     )
-    acc = fc.accuracy_.select(run, item_id, *ACCURACY_COLUMNS)
-    fcs = forecasts.select(
-        run, item_id, pl.col("period").alias("period_start"), pl.col("forecast").alias("qty")
-    )
-    lt = ltd.select(
+    lt = tables.lead_time_demand.select(
         run,
         item_id,
         pl.col("lead_time").alias("lead_time_periods"),
@@ -203,16 +264,18 @@ def _store(
         pl.col("q0.95").alias("q95"),
         pl.col("q0.99").alias("q99"),
     )
+    _insert(session, ItemClassificationRow, cls)
+    _insert(session, LeadTimeDemandRow, lt)
+
+
+RESULT_TABLES = (ItemClassificationRow, ForecastAccuracyRow, ForecastRow, LeadTimeDemandRow)
+
+
+def discard_results(engine: Engine, run_id: int) -> None:
+    """Delete every result row of a run that did not finish (written in batches)."""
     with transaction(engine) as session:
-        for model, frame in (
-            (ItemClassificationRow, cls),
-            (ForecastAccuracyRow, acc),
-            (ForecastRow, fcs),
-            (LeadTimeDemandRow, lt),
-        ):
-            records = frame.fill_nan(None).to_dicts()
-            for part in chunks(records, BATCH):
-                session.execute(model.__table__.insert(), list(part))  # type: ignore[attr-defined]
+        for model in RESULT_TABLES:
+            session.execute(delete(model).where(model.run_id == run_id))
 
 
 EXPORTS = {

@@ -165,10 +165,12 @@ def assemble_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
             DemandBucketRow.grain == "day",
             DemandBucketRow.period_start >= as_of - timedelta(days=365),
             DemandBucketRow.period_start < as_of,
-        ),
+        )
+        # In order: the sums below are the same on every run.
+        .order_by(DemandBucketRow.item_id, DemandBucketRow.period_start),
         {"item_id": pl.Int64, "qty": pl.Float64},
     )
-    daily = daily.group_by("item_id").agg(
+    daily = daily.group_by("item_id", maintain_order=True).agg(
         (pl.col("qty").sum() / 365).alias("d_mean"),
         ((pl.col("qty") ** 2).sum() / 365).alias("d_sq"),
     )

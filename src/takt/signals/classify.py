@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +105,26 @@ def _seasonal(
     return out
 
 
+def abc_classes(value: FloatArray, config: ClassifyConfig = ClassifyConfig()) -> npt.NDArray[Any]:
+    """ABC class of each annual consumption value (Pareto over all of ``value``).
+
+    An item is A while the value share of the items before it (largest first; equal
+    values in the order given) is under ``abc_a``, B under ``abc_b``, else C; no value
+    is C. A global ranking: a partitioned run calls it once on every item, in item order.
+    """
+    order = np.argsort(-value, kind="stable")
+    grand = value.sum()
+    cum_share = np.empty_like(value)
+    cum_share[order] = np.cumsum(value[order]) / grand if grand > 0 else 1.0
+    # An item is A if the share *before* it is still under the A cut-off.
+    before = cum_share - (value / grand if grand > 0 else 0.0)
+    abc = np.where(before < config.abc_a, "A", np.where(before < config.abc_b, "B", "C")).astype(
+        object
+    )
+    abc[value <= 0] = "C"
+    return abc
+
+
 def classify_panel(
     panel: Panel,
     config: ClassifyConfig = ClassifyConfig(),
@@ -156,14 +177,7 @@ def classify_panel(
         np.array([unit_cost.get(i, 0.0) for i in panel.items]) if unit_cost else np.ones(len(panel))
     )
     value = annual_qty * costs
-    order = np.argsort(-value, kind="stable")
-    grand = value.sum()
-    cum_share = np.empty_like(value)
-    cum_share[order] = np.cumsum(value[order]) / grand if grand > 0 else 1.0
-    # An item is A if the share *before* it is still under the A cut-off.
-    before = cum_share - (value / grand if grand > 0 else 0.0)
-    abc = np.where(before < cfg.abc_a, "A", np.where(before < cfg.abc_b, "B", "C")).astype(object)
-    abc[value <= 0] = "C"
+    abc = abc_classes(value, cfg)
 
     eligible = np.isin(pattern, ["smooth", "erratic"])
     seasonal = _seasonal(values, indptr, cfg.season_length, eligible)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,89 @@ def future_periods(last: Any, grain: str, h: int) -> pl.Series:
     unit = INTERVALS[grain][1:]
     end = pl.select(pl.lit(last).dt.offset_by(f"{h}{unit}")).item()
     return pl.date_range(last, end, INTERVALS[grain], eager=True)[1:]
+
+
+BACKTEST_SCHEMA = {
+    "item": pl.Utf8,
+    "ds": pl.Date,
+    "cutoff": pl.Date,
+    "y": pl.Float64,
+    "fc": pl.Float64,
+    "h": pl.Int64,
+    "model": pl.Utf8,
+    "pattern": pl.Utf8,
+}
+ERROR_SCHEMA = {"pattern": pl.Utf8, "h": pl.Int64, "z": pl.Float64}
+
+
+def pooled_error_quantiles(
+    errors: pl.DataFrame, quantiles: Sequence[float] = DEFAULT_QUANTILES
+) -> pl.DataFrame:
+    """Quantiles of standardised cumulative errors (``pattern, h, z``) per pattern and
+    horizon, and pooled over patterns (pattern ``*``).
+
+    Quantiles depend on the values only, not their order: the errors of a partitioned run
+    concatenated give what one run over every item gives.
+    """
+    per_pattern = errors.group_by("pattern", "h").agg(
+        [pl.col("z").quantile(q, "linear").alias(f"q{q:g}") for q in quantiles]
+    )
+    pooled = (
+        errors.group_by("h")
+        .agg([pl.col("z").quantile(q, "linear").alias(f"q{q:g}") for q in quantiles])
+        .with_columns(pl.lit("*").alias("pattern"))
+    )
+    return pl.concat([per_pattern, pooled.select(per_pattern.columns)]).sort("pattern", "h")
+
+
+def finish_lead_time_demand(
+    base: pl.DataFrame,
+    residuals: pl.DataFrame,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+) -> pl.DataFrame:
+    """Lead-time demand quantiles from each item's mean and scale (``base``: item,
+    pattern, lead_time, mean, s, h) and the pooled error quantiles (see module doc)."""
+    qcols = [f"q{q:g}" for q in quantiles]
+    pooled_q = residuals.filter(pl.col("pattern") == "*").drop("pattern")
+    pooled_q = pooled_q.rename({c: f"{c}_all" for c in qcols})
+    out = base.join(residuals, on=["pattern", "h"], how="left").join(pooled_q, on="h", how="left")
+    out = out.with_columns(
+        [
+            pl.when(pl.col("pattern") == "dying")
+            .then(0.0)
+            .otherwise(
+                (
+                    pl.col("mean")
+                    + pl.coalesce(pl.col(c), pl.col(f"{c}_all"), pl.lit(0.0))
+                    * pl.col("s")
+                    * pl.col("lead_time").sqrt()
+                ).clip(lower_bound=0.0)
+            )
+            .alias(c)
+            for c in qcols
+        ]
+    )
+    return out.select("item", "pattern", "lead_time", "mean", *qcols).sort("item")
+
+
+def summarise_accuracy(accuracy: pl.DataFrame, by: str | None = "pattern") -> pl.DataFrame:
+    """Mean RMSSE and MASE over items, totals for bias, WAPE and LTD error, per ``by``
+    (None: all items). Items are taken in item order, so a partitioned run's accuracy
+    concatenated gives the same sums as one run."""
+    acc = accuracy.sort("item")
+    aggs = [
+        pl.len().alias("items"),
+        pl.col("rmsse").mean().alias("rmsse"),
+        pl.col("mase").mean().alias("mase"),
+        ((pl.col("forecast").sum() - pl.col("actual").sum()) / pl.col("actual").sum()).alias(
+            "bias"
+        ),
+        (pl.col("abs_error").sum() / pl.col("actual").sum()).alias("wape"),
+        (pl.col("ltd_abs").sum() / pl.col("ltd_actual").sum()).alias("ltd_error"),
+    ]
+    if by is None:
+        return acc.select(aggs)
+    return acc.group_by(by, maintain_order=True).agg(aggs).sort(by)
 
 
 @dataclass
@@ -77,8 +161,21 @@ class DemandForecaster:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, history: Any, *, unit_cost: dict[str, float] | None = None) -> DemandForecaster:
-        """Classify every series, backtest the routed models, measure accuracy."""
+    def fit(
+        self,
+        history: Any,
+        *,
+        unit_cost: dict[str, float] | None = None,
+        last_period: date | None = None,
+        partial: bool = False,
+    ) -> DemandForecaster:
+        """Classify every series, backtest the routed models, measure accuracy.
+
+        A partition of a larger history passes the whole history's ``last_period`` (its
+        series must end where the others do) and ``partial=True``: a partition with no
+        series long enough to backtest then has an empty backtest instead of an error
+        (the whole run checks that some item was backtested).
+        """
         if self.grain not in INTERVALS:
             raise InvalidInputError(f"grain must be day, week or month, not {self.grain!r}")
         for name, value in (
@@ -96,12 +193,12 @@ class DemandForecaster:
                     f"routing key {key!r} is not one of {list(DEFAULT_ROUTING)}"
                 )
         frame, self._pandas = to_polars(history)
-        panel = build_panel(frame, self.grain, self.columns)
+        panel = build_panel(frame, self.grain, self.columns, end=last_period)
         self.panel_ = panel
         self.classification_ = classify_panel(panel, self.classify, unit_cost).with_columns(
             self._route_expr().alias("model")
         )
-        self.backtest_ = self._backtest(panel, unit_cost)
+        self.backtest_ = self._backtest(panel, unit_cost, partial=partial)
         self.accuracy_ = self._accuracy(self.backtest_)
         return self
 
@@ -135,7 +232,9 @@ class DemandForecaster:
             out = sf.cross_validation(df=frame, h=h, n_windows=windows, step_size=1, refit=True)
         return pl.DataFrame(out) if not isinstance(out, pl.DataFrame) else out
 
-    def _backtest(self, panel: Panel, unit_cost: dict[str, float] | None) -> BacktestResult:
+    def _backtest(
+        self, panel: Panel, unit_cost: dict[str, float] | None, *, partial: bool = False
+    ) -> BacktestResult:
         """Rolling origin: the last ``windows`` origins, ``backtest_horizon`` steps each.
 
         Routing uses the classification at the first origin, so no model choice sees
@@ -164,6 +263,13 @@ class DemandForecaster:
             else:
                 cv = self._run(frame, str(model[0]), h=h, windows=w)
             pieces.append(cv.select("unique_id", "ds", "cutoff", "y", pl.col(ALIAS).alias("fc")))
+        if not pieces and partial:
+            return BacktestResult(
+                pl.DataFrame(schema=BACKTEST_SCHEMA),
+                pl.DataFrame(
+                    schema={"item": pl.Utf8, "mse_scale": pl.Float64, "mae_scale": pl.Float64}
+                ),
+            )
         if not pieces:
             raise InvalidInputError(
                 f"no series is long enough to backtest: need at least {min_train + held_out} "
@@ -181,7 +287,7 @@ class DemandForecaster:
         diffs = (
             panel.frame.filter(pl.col("ds") <= first_cutoff)
             .with_columns((pl.col("y") - pl.col("y").shift(1).over("unique_id")).alias("d"))
-            .group_by("unique_id")
+            .group_by("unique_id", maintain_order=True)
             .agg(
                 (pl.col("d") ** 2).mean().alias("mse_scale"),
                 pl.col("d").abs().mean().alias("mae_scale"),
@@ -211,16 +317,16 @@ class DemandForecaster:
         L = min(self.lead_time_periods, self.backtest_horizon)
         ltd = (
             rows.filter(pl.col("h") <= L)
-            .group_by("item", "cutoff")
+            .group_by("item", "cutoff", maintain_order=True)
             .agg(pl.col("y").sum().alias("y_l"), pl.col("fc").sum().alias("fc_l"))
-            .group_by("item")
+            .group_by("item", maintain_order=True)
             .agg(
                 (pl.col("fc_l") - pl.col("y_l")).abs().sum().alias("ltd_abs"),
                 pl.col("y_l").sum().alias("ltd_actual"),
             )
         )
         per_item = (
-            rows.group_by("item")
+            rows.group_by("item", maintain_order=True)
             .agg(
                 pl.col("pattern").first(),
                 pl.col("model").first(),
@@ -272,19 +378,7 @@ class DemandForecaster:
 
     def accuracy_summary(self, by: str | None = "pattern") -> Any:
         """Aggregate accuracy: mean RMSSE and MASE over items, totals for bias, WAPE, LTD."""
-        acc = self._fitted_accuracy()
-        aggs = [
-            pl.len().alias("items"),
-            pl.col("rmsse").mean().alias("rmsse"),
-            pl.col("mase").mean().alias("mase"),
-            ((pl.col("forecast").sum() - pl.col("actual").sum()) / pl.col("actual").sum()).alias(
-                "bias"
-            ),
-            (pl.col("abs_error").sum() / pl.col("actual").sum()).alias("wape"),
-            (pl.col("ltd_abs").sum() / pl.col("ltd_actual").sum()).alias("ltd_error"),
-        ]
-        out = acc.group_by(by).agg(aggs).sort(by) if by else acc.select(aggs)
-        return answer_in_kind(out, self._pandas)
+        return answer_in_kind(summarise_accuracy(self._fitted_accuracy(), by), self._pandas)
 
     def _fitted_accuracy(self) -> pl.DataFrame:
         if self.accuracy_ is None:
@@ -329,8 +423,8 @@ class DemandForecaster:
 
     # ------------------------------------------------------------------ lead-time demand
 
-    def residual_quantiles(self, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pl.DataFrame:
-        """Pooled quantiles of standardised cumulative backtest errors, per pattern and L."""
+    def scaled_errors(self) -> pl.DataFrame:
+        """Standardised cumulative backtest errors ``pattern, h, z`` (see module doc)."""
         if self.backtest_ is None or self.accuracy_ is None:
             raise InvalidInputError("call fit() first")
         rows = (
@@ -342,18 +436,13 @@ class DemandForecaster:
             )
             .join(self.accuracy_.select("item", "rmse"), on="item")
         )
-        z = rows.filter(pl.col("rmse") > 0).with_columns(
-            (pl.col("cum_e") / (pl.col("rmse") * pl.col("h").sqrt())).alias("z")
+        return rows.filter(pl.col("rmse") > 0).select(
+            "pattern", "h", (pl.col("cum_e") / (pl.col("rmse") * pl.col("h").sqrt())).alias("z")
         )
-        per_pattern = z.group_by("pattern", "h").agg(
-            [pl.col("z").quantile(q, "linear").alias(f"q{q:g}") for q in quantiles]
-        )
-        pooled = (
-            z.group_by("h")
-            .agg([pl.col("z").quantile(q, "linear").alias(f"q{q:g}") for q in quantiles])
-            .with_columns(pl.lit("*").alias("pattern"))
-        )
-        return pl.concat([per_pattern, pooled.select(per_pattern.columns)]).sort("pattern", "h")
+
+    def residual_quantiles(self, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pl.DataFrame:
+        """Pooled quantiles of standardised cumulative backtest errors, per pattern and L."""
+        return pooled_error_quantiles(self.scaled_errors(), quantiles)
 
     def lead_time_demand(
         self,
@@ -365,22 +454,37 @@ class DemandForecaster:
         ``lead_time`` is one number for all items or a mapping item -> periods
         (fractional periods interpolate the cumulative forecast).
         """
+        base = self.lead_time_base(lead_time)
+        result = finish_lead_time_demand(base, self.residual_quantiles(quantiles), quantiles)
+        return answer_in_kind(result.rename({"item": self.columns.item}), self._pandas)
+
+    def lead_time_base(
+        self, lead_time: float | Mapping[str, float], forecast: pl.DataFrame | None = None
+    ) -> pl.DataFrame:
+        """Each item's lead time, mean lead-time demand (the cumulative forecast) and the
+        scale of its errors: ``item, pattern, lead_time, mean, s, h``.
+
+        ``forecast`` (``item, period, forecast``, from :meth:`predict`) must reach past the
+        longest lead time; by default it is predicted here.
+        """
         if self.classification_ is None or self.accuracy_ is None:
             raise InvalidInputError("call fit() first")
-        forecast = self.predict(horizon=max(self.horizon, int(np.ceil(self._max_lt(lead_time)))))
-        fc, _ = to_polars(forecast)
-        fc = fc.rename({self.columns.item: "item", self.columns.period: "period"})
+        if forecast is None:
+            h = max(self.horizon, int(np.ceil(self._max_lt(lead_time))))
+            forecast, _ = to_polars(self.predict(horizon=h))
+            forecast = forecast.rename({self.columns.item: "item", self.columns.period: "period"})
         items = self.classification_.select("item", "pattern", "mean_demand")
         if isinstance(lead_time, Mapping):
             lt = pl.DataFrame(
-                {"item": list(lead_time), "lead_time": [float(v) for v in lead_time.values()]}
+                {"item": list(lead_time), "lead_time": [float(v) for v in lead_time.values()]},
+                schema={"item": pl.Utf8, "lead_time": pl.Float64},
             )
             items = items.join(lt, on="item", how="inner")
         else:
             items = items.with_columns(pl.lit(float(lead_time)).alias("lead_time"))
         if items.filter(pl.col("lead_time") <= 0).height:
             raise InvalidInputError("lead times must be positive (in periods)")
-        cum = fc.sort("item", "period").with_columns(
+        cum = forecast.sort("item", "period").with_columns(
             pl.col("forecast").cum_sum().over("item").alias("cum"),
             pl.int_range(1, pl.len() + 1).over("item").alias("k"),
         )
@@ -406,8 +510,6 @@ class DemandForecaster:
             )
         )
         H = self.backtest_horizon
-        resid = self.residual_quantiles(quantiles)
-        qcols = [f"q{q:g}" for q in quantiles]
         mean = mean.with_columns(pl.col("lead_time").round(0).cast(pl.Int64).clip(1, H).alias("h"))
         mean = mean.join(self.accuracy_.select("item", "rmse"), on="item", how="left").with_columns(
             pl.when(pl.col("rmse") > 0)
@@ -415,29 +517,7 @@ class DemandForecaster:
             .otherwise(pl.col("mean_demand").sqrt())
             .alias("s")
         )
-        pooled_q = resid.filter(pl.col("pattern") == "*").drop("pattern")
-        pooled_q = pooled_q.rename({c: f"{c}_all" for c in qcols})
-        out = mean.join(resid, on=["pattern", "h"], how="left").join(pooled_q, on="h", how="left")
-        out = out.with_columns(
-            [
-                pl.when(pl.col("pattern") == "dying")
-                .then(0.0)
-                .otherwise(
-                    (
-                        pl.col("mean")
-                        + pl.coalesce(pl.col(c), pl.col(f"{c}_all"), pl.lit(0.0))
-                        * pl.col("s")
-                        * pl.col("lead_time").sqrt()
-                    ).clip(lower_bound=0.0)
-                )
-                .alias(c)
-                for c in qcols
-            ]
-        )
-        result = out.select(
-            pl.col("item").alias(self.columns.item), "pattern", "lead_time", "mean", *qcols
-        ).sort(self.columns.item)
-        return answer_in_kind(result, self._pandas)
+        return mean.select("item", "pattern", "lead_time", "mean", "s", "h")
 
     @staticmethod
     def _max_lt(lead_time: float | Mapping[str, float]) -> float:

@@ -86,8 +86,14 @@ def answer_in_kind(frame: pl.DataFrame, pandas: bool) -> Any:
     return frame.to_pandas() if pandas else frame
 
 
-def build_panel(frame: pl.DataFrame, grain: str, columns: Columns = Columns()) -> Panel:
-    """Normalise periods to bucket starts, sum duplicates, fill gaps with zeros."""
+def build_panel(
+    frame: pl.DataFrame, grain: str, columns: Columns = Columns(), end: date | None = None
+) -> Panel:
+    """Normalise periods to bucket starts, sum duplicates, fill gaps with zeros.
+
+    Every series runs to ``end`` (default: the latest period in ``frame``); a partition
+    of a larger panel passes the whole panel's end so its series match.
+    """
     if grain not in INTERVALS:
         raise InvalidInputError(f"grain must be day, week or month, not {grain!r}")
     missing = [c for c in (columns.item, columns.period, columns.qty) if c not in frame.columns]
@@ -102,7 +108,7 @@ def build_panel(frame: pl.DataFrame, grain: str, columns: Columns = Columns()) -
             pl.col(columns.period).cast(pl.Date).dt.truncate(every).alias("period"),
             pl.col(columns.qty).cast(pl.Float64).alias("qty"),
         )
-        .group_by("item", "period")
+        .group_by("item", "period", maintain_order=True)
         .agg(pl.col("qty").sum())
     )
     bad = long.filter(pl.col("qty").is_null() | (pl.col("qty") < 0) | pl.col("period").is_null())
@@ -112,7 +118,13 @@ def build_panel(frame: pl.DataFrame, grain: str, columns: Columns = Columns()) -
             f"{bad.height} demand value(s) are missing or negative, e.g. item {row['item']!r} "
             f"period {row['period']}"
         )
-    end = long["period"].max()
+    latest = long["period"].max()
+    if end is None:
+        end = latest  # type: ignore[assignment]
+    else:
+        end = pl.select(pl.lit(end).dt.truncate(every)).item()
+        if latest > end:  # type: ignore[operator]
+            raise InvalidInputError(f"demand frame has periods after the panel end {end}")
     firsts = long.group_by("item").agg(pl.col("period").min().alias("first")).sort("item")
     grid = firsts.with_columns(
         pl.date_ranges(pl.col("first"), pl.lit(end), interval=every).alias("period")
