@@ -61,30 +61,44 @@ class ForecastRunResult:
     seconds: float
 
 
-def load_history(engine: Engine, grain: str, as_of: date | None) -> tuple[pl.DataFrame, date]:
+def history_as_of(engine: Engine, as_of: date | None) -> date:
+    """``as_of``, or the day after the latest demand bucket."""
+    if as_of is not None:
+        return as_of
+    with engine.connect() as conn:
+        latest = conn.execute(select(func.max(DemandBucketRow.period_start))).scalar()
+    if latest is None:
+        raise InvalidInputError("no demand history in the store: import signals or a demand series")
+    return latest + timedelta(days=1)
+
+
+def load_history(
+    engine: Engine,
+    grain: str,
+    as_of: date | None,
+    *,
+    item_ids: tuple[int, int] | None = None,
+) -> tuple[pl.DataFrame, date]:
     """Bucketed demand ``item_id, period, qty`` of complete periods before ``as_of``.
 
     Items with imported buckets of ``grain`` use them; the others aggregate their daily
-    buckets (derived from signals).
+    buckets (derived from signals). ``item_ids`` (first, last) reads one range of items.
     """
+    as_of = history_as_of(engine, as_of)
+    query = select(
+        DemandBucketRow.item_id,
+        DemandBucketRow.grain,
+        DemandBucketRow.period_start,
+        DemandBucketRow.qty,
+    ).where(
+        DemandBucketRow.grain.in_([Grain.DAY, Grain(grain)]),
+        DemandBucketRow.period_start < as_of,
+    )
+    if item_ids is not None:
+        query = query.where(DemandBucketRow.item_id.between(*item_ids))
     with engine.connect() as conn:
-        if as_of is None:
-            latest = conn.execute(select(func.max(DemandBucketRow.period_start))).scalar()
-            if latest is None:
-                raise InvalidInputError(
-                    "no demand history in the store: import signals or a demand series"
-                )
-            as_of = latest + timedelta(days=1)
         rows = conn.execute(
-            select(
-                DemandBucketRow.item_id,
-                DemandBucketRow.grain,
-                DemandBucketRow.period_start,
-                DemandBucketRow.qty,
-            ).where(
-                DemandBucketRow.grain.in_([Grain.DAY, Grain(grain)]),
-                DemandBucketRow.period_start < as_of,
-            )
+            query.order_by(DemandBucketRow.item_id, DemandBucketRow.period_start)
         ).all()
     frame = pl.DataFrame(
         [(r[0], str(getattr(r[1], "value", r[1])), r[2], r[3]) for r in rows],
@@ -198,7 +212,11 @@ def run_parameters(spec: ForecastSpec, actor: str, **extra: Any) -> dict[str, An
 
 
 def finish_forecast(
-    engine: Engine, run_id: int, tables: ForecastTables, seconds: float, **extra: Any
+    engine: Engine,
+    run_id: int,
+    tables: ForecastTables,
+    seconds: float,
+    extra: dict[str, Any] | None = None,
 ) -> ForecastRunResult:
     items = tables.classification.height
     finish_run(
@@ -209,7 +227,7 @@ def finish_forecast(
             "by_pattern": tables.by_pattern.to_dicts(),
             "items": items,
             "seconds": seconds,
-            **extra,
+            **(extra or {}),
         },
     )
     return ForecastRunResult(run_id, items, tables.by_pattern, tables.overall, seconds)

@@ -24,10 +24,11 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
 
 from takt.domain.entities import DEFAULT_LOCATION
 from takt.errors import InvalidInputError, NotFoundError
-from takt.policy.segment import STRATEGIES, load_rules, segment
+from takt.policy.segment import STRATEGIES, RuleTable, load_rules, segment
 from takt.services.forecasting import DAYS_PER_PERIOD
 from takt.services.import_support import chunks
 from takt.services.runs import finish_run, latest_run_id, recorded_run
@@ -161,7 +162,8 @@ def assemble_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
     ).drop("ltd_periods")
     daily = _read(
         engine,
-        select(DemandBucketRow.item_id, DemandBucketRow.qty).where(
+        select(DemandBucketRow.item_id, DemandBucketRow.qty)
+        .where(
             DemandBucketRow.grain == "day",
             DemandBucketRow.period_start >= as_of - timedelta(days=365),
             DemandBucketRow.period_start < as_of,
@@ -358,86 +360,99 @@ def _overrides(engine: Engine) -> pl.DataFrame:
     ).with_columns((pl.col("sku") + "@" + pl.col("location")).alias("item"))
 
 
+def size_policies(
+    feats: pl.DataFrame, table: RuleTable, overrides: pl.DataFrame, days_per_period: float
+) -> pl.DataFrame:
+    """Segment and size the items of ``feats`` (see :func:`assemble_features`); pure and
+    per item, so a partition of the items gets the rows the whole would."""
+    from takt.policy.parameters import ParameterConfig, compute_parameters
+
+    seg = segment(feats, table, overrides.select("item", "strategy", "logic", "note"))
+    sized_in = feats.join(seg, on="item").join(
+        overrides.select("item", pl.col("service_target")), on="item", how="left"
+    )
+    # ADI and CV² come from the forecast run, measured in its periods.
+    config = ParameterConfig(demand_period_days=days_per_period)
+    # "none" (no automatic reorder) is sized as a reorder point, then zeroed below.
+    params = compute_parameters(
+        sized_in.with_columns(
+            pl.when(pl.col("logic") == "none").then(pl.lit("rop")).otherwise("logic").alias("logic")
+        ),
+        config,
+        seed=0,
+    )
+    no_reorder = seg.filter(pl.col("logic") == "none")["item"].implode()
+    zeroed = ["safety_stock", "reorder_point", "order_up_to", "order_qty", "contingency_reserve"]
+    params = params.with_columns(
+        *[
+            pl.when(pl.col("item").is_in(no_reorder)).then(0.0).otherwise(c).alias(c)
+            for c in zeroed
+        ],
+        pl.when(pl.col("item").is_in(no_reorder))
+        .then(None)
+        .otherwise("kanban_count")
+        .alias("kanban_count"),
+        pl.when(pl.col("item").is_in(no_reorder))
+        .then(pl.lit("no automatic reorder (rule): review"))
+        .otherwise("note")
+        .alias("note"),
+    )
+    policies = seg.join(
+        params.drop([c for c in ("strategy", "logic") if c in params.columns]),
+        on="item",
+        how="left",
+    )
+    # The plan projects the position with the same demand and lead time.
+    return policies.join(
+        feats.select(
+            "item",
+            "item_id",
+            pl.col("demand_mean").alias("demand_per_day"),
+            pl.col("lead_time_mean_days").alias("lead_time_days"),
+        ),
+        on="item",
+    )
+
+
 def run_policy(
     engine: Engine, *, rules: str | Path | None = None, actor: str = "cli"
 ) -> PolicyRunResult:
     """Segment every item and size its parameters; store the run (kind ``policy``)."""
-    from takt.policy.parameters import ParameterConfig, compute_parameters
-
     require_current(engine)
     started = datetime.now(UTC)
     table = load_rules(rules)
     feats, as_of, days_per_period = assemble_features(engine)
     overrides = _overrides(engine)
-    parameters = {"rules": table.source, "actor": actor}
+    parameters = {"rules": table.source, "actor": actor, "engine": "local"}
     with recorded_run(engine, kind="policy", as_of=as_of, parameters=parameters) as run_id:
-        seg = segment(feats, table, overrides.select("item", "strategy", "logic", "note"))
-        sized_in = feats.join(seg, on="item").join(
-            overrides.select("item", pl.col("service_target")), on="item", how="left"
-        )
-        # ADI and CV² come from the forecast run, measured in its periods.
-        config = ParameterConfig(demand_period_days=days_per_period)
-        # "none" (no automatic reorder) is sized as a reorder point, then zeroed below.
-        params = compute_parameters(
-            sized_in.with_columns(
-                pl.when(pl.col("logic") == "none")
-                .then(pl.lit("rop"))
-                .otherwise("logic")
-                .alias("logic")
-            ),
-            config,
-            seed=0,
-        )
-        no_reorder = seg.filter(pl.col("logic") == "none")["item"].implode()
-        zeroed = [
-            "safety_stock",
-            "reorder_point",
-            "order_up_to",
-            "order_qty",
-            "contingency_reserve",
-        ]
-        params = params.with_columns(
-            *[
-                pl.when(pl.col("item").is_in(no_reorder)).then(0.0).otherwise(c).alias(c)
-                for c in zeroed
-            ],
-            pl.when(pl.col("item").is_in(no_reorder))
-            .then(None)
-            .otherwise("kanban_count")
-            .alias("kanban_count"),
-            pl.when(pl.col("item").is_in(no_reorder))
-            .then(pl.lit("no automatic reorder (rule): review"))
-            .otherwise("note")
-            .alias("note"),
-        )
-        policies = seg.join(
-            params.drop([c for c in ("strategy", "logic") if c in params.columns]),
-            on="item",
-            how="left",
-        )
-        # The plan projects the position with the same demand and lead time.
-        policies = policies.join(
-            feats.select(
-                "item",
-                "item_id",
-                pl.col("demand_mean").alias("demand_per_day"),
-                pl.col("lead_time_mean_days").alias("lead_time_days"),
-            ),
-            on="item",
-        )
-        _store(engine, run_id, policies)
+        policies = size_policies(feats, table, overrides, days_per_period)
+        with transaction(engine) as session:
+            store_policies(session, run_id, policies)
+    return finish_policy(engine, run_id, policies, started)
+
+
+def finish_policy(
+    engine: Engine,
+    run_id: int,
+    policies: pl.DataFrame,
+    started: datetime,
+    extra: dict[str, Any] | None = None,
+) -> PolicyRunResult:
     counts = dict(policies["strategy"].value_counts().iter_rows())
     seconds = (datetime.now(UTC) - started).total_seconds()
-    finish_run(engine, run_id, {"items": policies.height, "strategies": counts, "seconds": seconds})
+    finish_run(
+        engine,
+        run_id,
+        {"items": policies.height, "strategies": counts, "seconds": seconds, **(extra or {})},
+    )
     return PolicyRunResult(run_id, policies, seconds)
 
 
-def _store(engine: Engine, run_id: int, policies: pl.DataFrame) -> None:
+def store_policies(session: Session, run_id: int, policies: pl.DataFrame) -> None:
     present = [c for c in POLICY_COLUMNS if c in policies.columns]
     frame = policies.select(pl.lit(run_id).alias("run_id"), "item_id", *present)
-    with transaction(engine) as session:
-        for part in chunks(frame.fill_nan(None).to_dicts(), 20_000):
-            session.execute(ItemPolicyRow.__table__.insert(), list(part))  # type: ignore[attr-defined]
+    for part in chunks(frame.fill_nan(None).to_dicts(), 20_000):
+        session.execute(ItemPolicyRow.__table__.insert(), list(part))  # type: ignore[attr-defined]
 
 
 def _item_id(engine: Engine, item: str) -> int:
