@@ -524,19 +524,51 @@ class ExportKind(StrEnum):
     POLICIES = "policies"
     PROPOSALS = "proposals"
     PURCHASE_ORDERS = "purchase-orders"
+    DEMAND_HISTORY = "demand-history"
 
 
 @app.command("export")
 def export(
     what: Annotated[ExportKind, typer.Argument(help="Which result table.")],
-    out_file: Annotated[Path, typer.Option("--out", help="CSV or Parquet file to write.")],
+    out_file: Annotated[
+        Path,
+        typer.Option("--out", help="CSV or Parquet file to write (demand-history: a folder)."),
+    ],
     run: Annotated[int | None, typer.Option(help="Run id (default: the latest).")] = None,
+    file_format: Annotated[
+        FileFormat | None,
+        typer.Option("--format", help="csv or parquet (default: by the file's suffix)."),
+    ] = None,
+    grain: Annotated[Period, typer.Option(help="demand-history: bucket length.")] = Period.WEEK,
+    partitions: Annotated[
+        int | None,
+        typer.Option(min=1, help="demand-history: item partitions (default: one per 25,000)."),
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Export a result table of a run (with sku and location) to CSV or Parquet."""
+    """Export a result table of a run (with sku and location) to CSV or Parquet, or the
+    demand history as partitioned Parquet for a scaled-out run (``demand-history``)."""
     from takt.services.forecasting import export_run
     from takt.services.supplier_signals import export_supplier_run
 
+    parquet = file_format is FileFormat.PARQUET or (
+        file_format is None and out_file.suffix.lower() in (".parquet", ".pq")
+    )
+    if what is ExportKind.DEMAND_HISTORY:
+        if not parquet and file_format is not None:
+            raise TaktError("demand-history is exported as partitioned Parquet: --format parquet")
+        from takt.services.history_export import export_demand_history
+
+        with err.status("exporting demand history ..."):
+            done = export_demand_history(
+                _engine(database), out_file, grain=grain.value, partitions=partitions
+            )
+        out.print(
+            f"[green]demand-history[/]: {done.rows:,} rows of {done.items:,} items in "
+            f"{len(done.partitions)} partition(s), {done.grain}ly before {done.as_of} "
+            f"-> {out_file}"
+        )
+        return
     if what is ExportKind.POLICIES:
         from takt.services.policy import export_policies
 
@@ -553,7 +585,7 @@ def export(
         frame = export_supplier_run(_engine(database), what.value, run)
     else:
         frame = export_run(_engine(database), what.value, run)
-    if out_file.suffix.lower() in (".parquet", ".pq"):
+    if parquet:
         frame.write_parquet(out_file)
     else:  # text a spreadsheet would run as a formula is quoted (CSV injection)
         from takt.services.exports import safe_frame

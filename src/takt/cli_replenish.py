@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +26,11 @@ po_app = typer.Typer(
 app.add_typer(po_app, name="po")
 
 ActorOption = Annotated[str, typer.Option("--as", help="Who does it (for the audit trail).")]
+
+
+class ComputeEngine(StrEnum):
+    LOCAL = "local"
+    DASK = "dask"
 
 
 def _json(payload: Any) -> None:
@@ -82,11 +89,34 @@ def plan(
     ] = 0.0,
     compare: Annotated[bool, typer.Option(help="Compare with the previous plan run.")] = False,
     limit: Annotated[int, typer.Option(min=0, help="Proposals to list.")] = 20,
+    refresh: Annotated[
+        bool,
+        typer.Option(help="Forecast and size policies again first (always with --engine dask)."),
+    ] = False,
+    compute: Annotated[
+        ComputeEngine,
+        typer.Option("--engine", help="Where the forecast and policy runs compute."),
+    ] = ComputeEngine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: a local cluster, one worker a core)."),
+    ] = None,
+    partitions: Annotated[
+        int | None, typer.Option(min=1, help="Item partitions (default: one per 25,000 items).")
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the Parquet demand history the workers read (shared)."),
+    ] = None,
     actor: ActorOption = "cli",
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Plan every item: orders due today become proposals (auto-approved or queued) and
-    open lines whose need moved get expedite / push-out / cancel proposals (a stored run)."""
+    open lines whose need moved get expedite / push-out / cancel proposals (a stored run).
+
+    With --refresh (or --engine dask) the forecast and policy runs are made first, with
+    the settings of the latest forecast run; --engine dask runs them over item
+    partitions on a Dask cluster, with the same results as the local engine."""
     from takt.replenish.approval import ApprovalConfig
     from takt.replenish.plan import PlanConfig
     from takt.services.replenish import ReplenishSettings, compare_plans, run_plan
@@ -96,6 +126,8 @@ def plan(
         approval=ApprovalConfig(auto_approve_limit=auto_approve_limit),
     )
     engine = _engine(database)
+    if refresh or compute is ComputeEngine.DASK:
+        _refresh(engine, compute, scheduler, partitions, history, actor)
     with err.status("planning ..."):
         result = run_plan(
             engine,
@@ -143,6 +175,68 @@ def plan(
                 },
             )
         )
+
+
+def _refresh(
+    engine: Any,
+    compute: ComputeEngine,
+    scheduler: str | None,
+    partitions: int | None,
+    history: Path | None,
+    actor: str,
+) -> None:
+    """The forecast and policy runs before the plan, locally or on a Dask cluster."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from takt.services.scale import refresh_settings
+
+    settings = refresh_settings(engine, partitions)
+    if compute is ComputeEngine.LOCAL:
+        from takt.services.forecasting import run_forecast
+        from takt.services.policy import run_policy
+
+        with err.status("forecasting ..."):
+            fc = run_forecast(
+                engine,
+                grain=settings.grain,
+                horizon=settings.horizon,
+                backtest_windows=settings.backtest_windows,
+                backtest_horizon=settings.backtest_horizon,
+                actor=actor,
+            )
+        with err.status("sizing policies ..."):
+            pol = run_policy(engine, actor=actor)
+        out.print(
+            f"Forecast run {fc.run_id} ({fc.items:,} items, {fc.seconds:.1f} s) and policy "
+            f"run {pol.run_id} ({pol.policies.height:,} items, {pol.seconds:.1f} s), local"
+        )
+        return
+    from takt.services.scale import plan_on_dask
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{stage} partitions", total=total)
+            bar.update(tasks[stage], completed=done)
+
+        result = plan_on_dask(
+            engine,
+            scheduler=scheduler,
+            settings=settings,
+            history_dir=history,
+            actor=actor,
+            progress=progress,
+        )
+    s = result.seconds
+    out.print(
+        f"On Dask ({result.workers} worker(s), {result.partitions} partitions): exported "
+        f"{result.history.rows:,} history rows of {result.history.items:,} items "
+        f"({s['export']:.1f} s); forecast run {result.forecast.run_id} ({s['forecast']:.1f} s); "
+        f"policy run {result.policy.run_id} ({s['policy']:.1f} s)"
+    )
 
 
 def pl_changed() -> Any:

@@ -97,6 +97,29 @@ class ScaleResult:
     seconds: dict[str, float]
 
 
+def refresh_settings(engine: Engine, partitions: int | None = None) -> ScaleSettings:
+    """The latest forecast run's grain, horizon and backtest (defaults when none)."""
+    from sqlalchemy import select
+
+    from takt.store.models import PlanRunRow
+
+    with engine.connect() as conn:
+        params = conn.execute(
+            select(PlanRunRow.parameters)
+            .where(PlanRunRow.kind == "forecast", PlanRunRow.status == "succeeded")
+            .order_by(PlanRunRow.id.desc())
+            .limit(1)
+        ).scalar()
+    params = params or {}
+    return ScaleSettings(
+        grain=params.get("grain", "week"),
+        horizon=int(params.get("horizon", 13)),
+        backtest_windows=params.get("backtest_windows"),
+        backtest_horizon=params.get("backtest_horizon"),
+        partitions=partitions,
+    )
+
+
 @contextmanager
 def dask_client(scheduler: str | Client | None, workers: int | None = None) -> Iterator[Client]:
     """A client of the cluster at ``scheduler`` (an address or a client), or of a local
@@ -121,7 +144,7 @@ def dask_client(scheduler: str | Client | None, workers: int | None = None) -> I
     n = workers or os.cpu_count() or 1
     with (
         LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as c,
         Client(c) as client,
     ):
