@@ -13,7 +13,13 @@ The model, the scenario format and the KPI definitions are in ``docs/simulate.md
 """
 
 from takt.simulate.compare import StrategyComparison, compare_strategies
-from takt.simulate.engine import SimulationResult, simulate, trace
+from takt.simulate.engine import (
+    SimulationResult,
+    merge_results,
+    pin_scenario,
+    simulate,
+    trace,
+)
 from takt.simulate.scenarios import Disruption, Scenario, load_scenarios, standard_scenarios
 
 __all__ = [
@@ -23,6 +29,8 @@ __all__ = [
     "StrategyComparison",
     "compare_strategies",
     "load_scenarios",
+    "merge_results",
+    "pin_scenario",
     "simulate",
     "standard_scenarios",
     "trace",

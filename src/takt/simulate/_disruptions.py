@@ -9,7 +9,7 @@ of spikes share one row of factors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -39,8 +39,14 @@ def compile_scenario(
     spend: FloatArray,
     warmup_days: int,
     days: int,
+    *,
+    strict: bool = True,
 ) -> DisruptionArrays:
-    """Arrays for ``scenario`` over a run of ``warmup_days + days`` days."""
+    """Arrays for ``scenario`` over a run of ``warmup_days + days`` days.
+
+    ``strict=False`` compiles onto a partition of the items: a named target no item of
+    the partition has hits nothing here (the whole run checked it, and pinned its ranks
+    with :func:`pin_ranks`)."""
     total = warmup_days + days
     n = labels.height
     lanes = labels.select("supplier", "region")
@@ -68,13 +74,13 @@ def compile_scenario(
         first = warmup_days + disruption.start_day
         window = slice(min(first, total), min(first + disruption.days, total))
         if disruption.kind == "demand_spike":
-            mask = _spike_items(disruption, labels, where)
+            mask = _spike_items(disruption, labels, where, strict)
             factor = np.ones(total)
             factor[window] = 1.0 + disruption.increase_pct / 100.0
             spike_masks.append(mask)
             spike_rows.append(factor)
             continue
-        hit = _lanes_hit(disruption, unique_lanes, labels, spend, where)
+        hit = _lanes_hit(disruption, unique_lanes, labels, spend, where, strict)
         touched |= hit
         if disruption.kind in ("supplier_outage", "region_closure"):
             blocked[hit, window] = True
@@ -147,11 +153,14 @@ def _lanes_hit(
     labels: pl.DataFrame,
     spend: FloatArray,
     where: str,
+    strict: bool,
 ) -> np.ndarray:
     suppliers = _resolve(
-        "supplier", disruption.suppliers, disruption.supplier_rank, labels, spend, where
+        "supplier", disruption.suppliers, disruption.supplier_rank, labels, spend, where, strict
     )
-    regions = _resolve("region", disruption.regions, disruption.region_rank, labels, spend, where)
+    regions = _resolve(
+        "region", disruption.regions, disruption.region_rank, labels, spend, where, strict
+    )
     hit = np.ones(lanes.height, dtype=bool)
     if suppliers is not None:
         hit &= lanes.get_column("supplier").is_in(suppliers).to_numpy()
@@ -167,8 +176,11 @@ def _resolve(
     labels: pl.DataFrame,
     spend: FloatArray,
     where: str,
+    strict: bool = True,
 ) -> list[str] | None:
     """The names a target picks, checked against the items; None when not narrowed."""
+    if rank is not None and not strict:
+        raise InvalidInputError(f"{where}: a {key}_rank must be pinned before partitioning")
     if rank is not None:
         ranked = _ranked(key, labels, spend)
         if rank > len(ranked):
@@ -180,12 +192,33 @@ def _resolve(
         return None
     known = set(labels.get_column(key).to_list())
     unknown = [name for name in names if name not in known]
-    if unknown:
+    if unknown and strict:
         raise InvalidInputError(f"{where}: no item has {key} {unknown[0]!r}")
     return list(names)
 
 
-def _spike_items(disruption: Disruption, labels: pl.DataFrame, where: str) -> np.ndarray:
+def pin_ranks(scenario: Scenario, labels: pl.DataFrame, spend: FloatArray) -> Scenario:
+    """``scenario`` with each supplier or region rank replaced by the name it picks among
+    these items, so that partitions of them disrupt the same supplier or region."""
+    pinned = []
+    for number, disruption in enumerate(scenario.disruptions, start=1):
+        where = f"scenario {scenario.name!r}, disruption {number} ({disruption.kind})"
+        changes: dict[str, object] = {}
+        for key, rank in (
+            ("supplier", disruption.supplier_rank),
+            ("region", disruption.region_rank),
+        ):
+            if rank is not None:
+                names = _resolve(key, (), rank, labels, spend, where)
+                changes[f"{key}s"] = tuple(names or ())
+                changes[f"{key}_rank"] = None
+        pinned.append(replace(disruption, **changes))  # type: ignore[arg-type]
+    return replace(scenario, disruptions=tuple(pinned))
+
+
+def _spike_items(
+    disruption: Disruption, labels: pl.DataFrame, where: str, strict: bool = True
+) -> np.ndarray:
     mask = np.ones(labels.height, dtype=bool)
     for field, column in (
         ("items", "item"),
@@ -199,7 +232,7 @@ def _spike_items(disruption: Disruption, labels: pl.DataFrame, where: str) -> np
         values = labels.get_column(column)
         known = set(CRITICALITIES) if column == "criticality" else set(values.to_list())
         unknown = [w for w in wanted if w not in known]
-        if unknown:
+        if unknown and strict:
             raise InvalidInputError(
                 f"{where}: field '{field}': no item has {column} {unknown[0]!r}"
             )

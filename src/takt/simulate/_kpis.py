@@ -9,12 +9,16 @@ mean of item fill rates), replication by replication.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import polars as pl
 
 from takt.simulate._items import Items
 from takt.simulate._kernel import KPI_FIELDS
-from takt.simulate._random import FloatArray
+from takt.simulate._random import FloatArray, IntArray
 
 # Additive per item and replication: what groups sum before taking ratios.
 _SUM_FIELDS = (
@@ -135,49 +139,107 @@ def item_kpis(
     return frame, sums
 
 
-def group_kpis(
-    item_frame: pl.DataFrame,
-    sums: FloatArray,
-    items: Items,
-    keys: list[str],
-    days: int,
-    holding_rate: float,
-    days_per_year: float,
-) -> pl.DataFrame:
-    """Pooled KPIs per group of items (``keys`` columns of the item frame; [] = all items)."""
+@dataclass(frozen=True)
+class GroupTotals:
+    """What a group's pooled KPIs are made of, additive over items: one row of ``labels``
+    per group, with its per-replication sums (groups, replications, fields), summed
+    demand rate, item counts and the smallest item time-to-survive. Totals of disjoint
+    item sets merge (:func:`merge_totals`), so a run over item partitions pools as one."""
+
+    keys: tuple[str, ...]
+    labels: pl.DataFrame
+    sums: FloatArray
+    rate: FloatArray
+    items: IntArray
+    exposed: IntArray
+    assessed: IntArray
+    tts_min: FloatArray
+
+
+def _reduce(
+    labels: pl.DataFrame, keys: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row order grouping equal keys (stable), each group's first position in it, and
+    the first row of each group."""
     if keys:
-        codes_frame = item_frame.select(keys).with_columns(
-            _code=pl.struct(keys).rank("dense").cast(pl.Int64) - 1
+        codes = (
+            labels.select(pl.struct(list(keys)).rank("dense").cast(pl.Int64) - 1)
+            .to_series()
+            .to_numpy()
         )
-        codes = codes_frame.get_column("_code").to_numpy()
     else:
-        codes = np.zeros(item_frame.height, dtype=np.int64)
+        codes = np.zeros(labels.height, dtype=np.int64)
     order = np.argsort(codes, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
-    totals = np.add.reduceat(sums[order], starts, axis=0)  # (groups, reps, fields)
-    s = {name: totals[:, :, index] for index, name in enumerate(_SUM_FIELDS)}
-    first_rows = order[starts]
+    return order, starts, order[starts]
+
+
+def group_totals(
+    item_frame: pl.DataFrame, sums: FloatArray, items: Items, keys: Sequence[str]
+) -> GroupTotals:
+    """Totals per group of items (``keys`` columns of the item frame; () = all items)."""
+    keys = tuple(keys)
+    order, starts, first_rows = _reduce(item_frame, keys)
+    per_item = item_frame.select(
+        exposed=pl.col("exposed").fill_null(False).cast(pl.Int64),
+        assessed=pl.col("exposed").is_not_null().cast(pl.Int64),
+        tts=pl.col("tts_days").fill_null(np.inf),
+    )
+    labels = item_frame[first_rows].select(keys) if keys else pl.DataFrame({"group": ["all"]})
+    return GroupTotals(
+        keys=keys,
+        labels=labels,
+        sums=np.add.reduceat(sums[order], starts, axis=0),
+        rate=np.add.reduceat(np.nan_to_num(items.demand_rate)[order], starts),
+        items=np.diff(np.r_[starts, len(order)]),
+        exposed=np.add.reduceat(per_item.get_column("exposed").to_numpy()[order], starts),
+        assessed=np.add.reduceat(per_item.get_column("assessed").to_numpy()[order], starts),
+        tts_min=np.minimum.reduceat(per_item.get_column("tts").to_numpy()[order], starts),
+    )
+
+
+def merge_totals(parts: Sequence[GroupTotals]) -> GroupTotals:
+    """One set of totals from those of disjoint item sets (in the order given)."""
+    keys = parts[0].keys
+    labels = pl.concat([p.labels for p in parts], how="vertical_relaxed")
+    order, starts, first_rows = _reduce(labels, keys)
+
+    def add(name: str) -> Any:
+        stacked = np.concatenate([getattr(p, name) for p in parts])
+        return np.add.reduceat(stacked[order], starts, axis=0)
+
+    tts = np.concatenate([p.tts_min for p in parts])
+    return GroupTotals(
+        keys=keys,
+        labels=labels[first_rows],
+        sums=add("sums"),
+        rate=add("rate"),
+        items=add("items"),
+        exposed=add("exposed"),
+        assessed=add("assessed"),
+        tts_min=np.minimum.reduceat(tts[order], starts),
+    )
+
+
+def finish_groups(
+    totals: GroupTotals, days: int, holding_rate: float, days_per_year: float
+) -> pl.DataFrame:
+    """The pooled KPIs of each group from its totals (ratios replication by replication)."""
+    s = {name: totals.sums[:, :, index] for index, name in enumerate(_SUM_FIELDS)}
     fill_mean, fill_se = _mean_se(_ratio(s["served"], s["demand"]))
     csl_mean, csl_se = _mean_se(_ratio(s["cycles_ok"], s["cycles"]))
     stockout_mean, stockout_se = _mean_se(s["stockout_days"])
     line_mean, line_se = _mean_se(s["line_stop_days"])
     events_mean, events_se = _mean_se(s["line_stop_events"])
     working_capital = s["on_hand_value_days"].mean(axis=1) / days
-    rate = np.add.reduceat(np.nan_to_num(items.demand_rate)[order], starts)
+    rate = totals.rate
     with np.errstate(invalid="ignore", divide="ignore"):
         tts = np.where(rate > 0, s["position_days"].mean(axis=1) / days / rate, np.nan)
-    per_item = item_frame.select(
-        exposed=pl.col("exposed").fill_null(False).cast(pl.Int64),
-        assessed=pl.col("exposed").is_not_null().cast(pl.Int64),
-        tts=pl.col("tts_days").fill_null(np.inf),
-    )
-    exposed = np.add.reduceat(per_item.get_column("exposed").to_numpy()[order], starts)
-    assessed = np.add.reduceat(per_item.get_column("assessed").to_numpy()[order], starts)
-    tts_items = per_item.get_column("tts").to_numpy()[order]
-    tts_min_item = np.minimum.reduceat(tts_items, starts)
-    frame = item_frame[first_rows].select(keys) if keys else pl.DataFrame({"group": ["all"]})
+    tts_min_item = totals.tts_min
+    keys = list(totals.keys)
+    frame = totals.labels
     return frame.with_columns(
-        items=np.diff(np.r_[starts, len(order)]),
+        items=totals.items,
         demand=s["demand"].mean(axis=1),
         fill_rate=fill_mean,
         fill_rate_se=_nullable(fill_se),
@@ -197,6 +259,6 @@ def group_kpis(
         units_rejected=s["units_rejected"].mean(axis=1),
         tts_days=_nullable(tts),
         tts_min_item_days=_nullable(np.where(np.isinf(tts_min_item), np.nan, tts_min_item)),
-        exposed_items=exposed,
-        assessed_items=assessed,
+        exposed_items=totals.exposed,
+        assessed_items=totals.assessed,
     ).sort(keys if keys else "group")

@@ -29,7 +29,7 @@ import polars as pl
 
 from takt.errors import InvalidInputError
 from takt.simulate._base_stock import simulate_base_stock
-from takt.simulate._disruptions import DisruptionArrays, compile_scenario
+from takt.simulate._disruptions import DisruptionArrays, compile_scenario, pin_ranks
 from takt.simulate._items import Items, read_items
 from takt.simulate._kernel import (
     _EPS,
@@ -41,7 +41,13 @@ from takt.simulate._kernel import (
     PACK,
     simulate_items,
 )
-from takt.simulate._kpis import group_kpis, item_kpis
+from takt.simulate._kpis import (
+    GroupTotals,
+    finish_groups,
+    group_totals,
+    item_kpis,
+    merge_totals,
+)
 from takt.simulate._lead_times import LeadTimeTables, build_lead_time_tables
 from takt.simulate._random import FloatArray, IntArray, item_seeds
 from takt.simulate._trajectory import (
@@ -84,6 +90,10 @@ class SimulationResult:
     trajectories: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=TRAJECTORY_SCHEMA)
     )
+    # What the pooled frames are made of, to merge runs over item partitions.
+    totals: dict[str, GroupTotals] = field(default_factory=dict, repr=False)
+    holding_rate: float = 0.25
+    days_per_year: float = 365.0
 
 
 def simulate(
@@ -99,6 +109,7 @@ def simulate(
     warmup_days: int = 0,
     days_per_year: float = 365.0,
     trajectories: Sequence[str] | None = None,
+    partial: bool = False,
 ) -> SimulationResult:
     """Simulate every item's policy and return its KPIs (a pure function of its inputs).
 
@@ -146,6 +157,11 @@ def simulate(
         Items whose every measured day is recorded (a few: the frame has replications ×
         days rows per item). None (default) records nothing and costs nothing. Tracing
         changes no KPI.
+    partial : bool
+        ``items`` is one partition of a larger run: scenario targets that no item here
+        has hit nothing instead of being refused (check and pin the scenario on all the
+        items first with :func:`pin_scenario`; merge the parts with
+        :func:`merge_results`).
 
     Returns
     -------
@@ -194,7 +210,7 @@ def simulate(
     """
     _check_run(days, replications, warmup_days, holding_rate, days_per_year, seed)
     data, resolved, disruption, tables = _prepare(
-        items, demand_history, scenario, days, warmup_days, days_per_year
+        items, demand_history, scenario, days, warmup_days, days_per_year, strict=not partial
     )
     total = warmup_days + days
     traced = traced_rows(data, trajectories)
@@ -202,15 +218,16 @@ def simulate(
         data, tables, disruption, seed, total, warmup_days, replications, lost_sales, traced
     )
     frame, sums = item_kpis(per_rep, data, days, holding_rate, days_per_year)
+    totals = {name: group_totals(frame, sums, data, keys) for name, keys in POOLS.items()}
 
-    def pooled(keys: list[str]) -> pl.DataFrame:
-        return group_kpis(frame, sums, data, keys, days, holding_rate, days_per_year)
+    def pooled(name: str) -> pl.DataFrame:
+        return finish_groups(totals[name], days, holding_rate, days_per_year)
 
     return SimulationResult(
         items=frame,
-        suppliers=pooled(["supplier", "region"]),
-        strategies=pooled(["strategy"]),
-        overall=pooled([]),
+        suppliers=pooled("suppliers"),
+        strategies=pooled("strategies"),
+        overall=pooled("overall"),
         targets=disruption.targets,
         scenario=resolved.name if resolved is not None else BASELINE,
         days=days,
@@ -219,6 +236,69 @@ def simulate(
         seed=seed,
         lost_sales=lost_sales,
         trajectories=trajectory_frame(data, traced, recorded),
+        totals=totals,
+        holding_rate=holding_rate,
+        days_per_year=days_per_year,
+    )
+
+
+POOLS: dict[str, tuple[str, ...]] = {
+    "suppliers": ("supplier", "region"),
+    "strategies": ("strategy",),
+    "overall": (),
+}
+
+
+def pin_scenario(
+    items: pl.DataFrame,
+    scenario: Scenario | str | Path | None,
+    *,
+    days: int = 365,
+    warmup_days: int = 0,
+    days_per_year: float = 365.0,
+) -> Scenario | None:
+    """``scenario`` checked against all of ``items`` (as :func:`simulate` would), with its
+    supplier and region ranks replaced by the names they pick among them: what every
+    partition of a partitioned run simulates."""
+    data, resolved, _, _ = _prepare(items, None, scenario, days, warmup_days, days_per_year)
+    if resolved is None:
+        return None
+    spend = np.nan_to_num(data.demand_rate) * data.unit_cost * days_per_year
+    return pin_ranks(resolved, data.labels, spend)
+
+
+def merge_results(parts: Sequence[SimulationResult]) -> SimulationResult:
+    """One result from those of disjoint item partitions (same scenario, days, seed),
+    items in the order given: item rows as the partitions computed them, pooled frames
+    from their merged totals (sums over items in another order: equal to rounding)."""
+    if not parts:
+        raise InvalidInputError("no partition results to merge")
+    first = parts[0]
+    for part in parts[1:]:
+        same = (part.scenario, part.days, part.replications, part.seed, part.lost_sales)
+        if same != (first.scenario, first.days, first.replications, first.seed, first.lost_sales):
+            raise InvalidInputError("partition results of different runs cannot be merged")
+    totals = {name: merge_totals([p.totals[name] for p in parts]) for name in POOLS}
+
+    def pooled(name: str) -> pl.DataFrame:
+        return finish_groups(totals[name], first.days, first.holding_rate, first.days_per_year)
+
+    return SimulationResult(
+        items=pl.concat([p.items for p in parts], how="vertical_relaxed"),
+        suppliers=pooled("suppliers"),
+        strategies=pooled("strategies"),
+        overall=pooled("overall"),
+        targets=pl.concat([p.targets for p in parts]).unique(maintain_order=True),
+        scenario=first.scenario,
+        days=first.days,
+        replications=first.replications,
+        warmup_days=first.warmup_days,
+        seed=first.seed,
+        lost_sales=first.lost_sales,
+        trajectories=pl.concat([p.trajectories for p in parts]),
+        totals=totals,
+        holding_rate=first.holding_rate,
+        days_per_year=first.days_per_year,
     )
 
 
@@ -273,13 +353,15 @@ def _prepare(
     days: int,
     warmup_days: int,
     days_per_year: float = 365.0,
+    *,
+    strict: bool = True,
 ) -> tuple[Items, Scenario | None, DisruptionArrays, LeadTimeTables]:
     """Checked items, the scenario compiled onto them, and the lead-time tables."""
     data = read_items(items, demand_history)
     resolved = _resolve_scenario(scenario)
     # Spend only ranks suppliers and regions, so the year's length does not change it.
     spend = np.nan_to_num(data.demand_rate) * data.unit_cost * days_per_year
-    disruption = compile_scenario(resolved, data.labels, spend, warmup_days, days)
+    disruption = compile_scenario(resolved, data.labels, spend, warmup_days, days, strict=strict)
     total = warmup_days + days
     tables = build_lead_time_tables(data.lead_time_mean, data.lead_time_sd, total)
     return data, resolved, disruption, tables
