@@ -87,6 +87,22 @@ def test_plan_refreshes_on_dask_then_plans(url: str, scheduler: str, tmp_path: P
     assert kinds[:3] == [("plan", "succeeded"), ("policy", "succeeded"), ("forecast", "succeeded")]
     code, out, _ = run("plan", "--refresh", "-d", url)
     assert code == 0 and ", local" in out and "Plan run" in out
+    code, out, _ = run(
+        *("simulate", "--engine", "dask", "--scheduler", scheduler, "--partitions", "2"),
+        *("--days", "60", "--replications", "3", "--output", "json", "-d", url),
+    )
+    assert code == 0, out
+    stressed = json.loads(out)
+    assert stressed["scenario"] == "supplier_outage" and stressed["targets"]
+    code, out, _ = run("runs", "-d", url, "--output", "json")
+    assert json.loads(out)[0]["kind"] == "simulation"
+
+
+def test_compare_stays_local(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run_main(capsys, monkeypatch, "simulate", "--compare", "--engine", "dask")
+    assert code == 1 and "--compare runs on the local engine" in err
 
 
 def test_unreachable_scheduler_is_one_line(

@@ -46,6 +46,11 @@ class FileFormat(StrEnum):
     PARQUET = "parquet"
 
 
+class ComputeEngine(StrEnum):
+    LOCAL = "local"
+    DASK = "dask"
+
+
 class Period(StrEnum):
     DAY = "day"
     WEEK = "week"

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from takt.cli import DatabaseOption, OutputFormat, OutputOption, _engine, app, err, out
+from takt.cli import (
+    ComputeEngine,
+    DatabaseOption,
+    OutputFormat,
+    OutputOption,
+    _engine,
+    app,
+    err,
+    out,
+)
 
 proposals_app = typer.Typer(
     help="Replenishment proposals: list the buyer's queue, approve, reject.",
@@ -26,11 +34,6 @@ po_app = typer.Typer(
 app.add_typer(po_app, name="po")
 
 ActorOption = Annotated[str, typer.Option("--as", help="Who does it (for the audit trail).")]
-
-
-class ComputeEngine(StrEnum):
-    LOCAL = "local"
-    DASK = "dask"
 
 
 def _json(payload: Any) -> None:

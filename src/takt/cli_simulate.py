@@ -10,7 +10,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from takt.cli import DatabaseOption, OutputFormat, OutputOption, _engine, app, err, out
+from takt.cli import (
+    ComputeEngine,
+    DatabaseOption,
+    OutputFormat,
+    OutputOption,
+    _engine,
+    app,
+    err,
+    out,
+)
+from takt.errors import TaktError
 
 COMPARED = {
     "fill_rate": ("fill rate", "{:.2%}"),
@@ -69,27 +79,56 @@ def simulate_command(
             f"{TRACED} lowest-fill-rate, most exposed items). Needs --plot.",
         ),
     ] = None,
+    compute: Annotated[
+        ComputeEngine,
+        typer.Option("--engine", help="Simulate here, or over item partitions on Dask."),
+    ] = ComputeEngine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: a local cluster, one worker a core)."),
+    ] = None,
+    partitions: Annotated[
+        int | None, typer.Option(min=1, help="Item partitions (default: one per 25,000 items).")
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Stress-test the stored policies: KPIs per strategy under normal conditions and
-    under a disruption scenario, with the suppliers it hits."""
+    under a disruption scenario, with the suppliers it hits (--engine dask: over item
+    partitions on a cluster, the same item KPIs)."""
     from takt.services.simulation import stress_test
 
     traced = _charts_wanted(plot, trace)
+    if compare and compute is ComputeEngine.DASK:
+        raise TaktError("--compare runs on the local engine: leave out --engine dask")
     if compare:
         _compare(database, scenario, days, replications, seed, output, plot, traced)
         return
 
     chosen: str | Path = Path(scenario) if scenario.endswith(".toml") else scenario
-    with err.status("simulating ..."):
-        result = stress_test(
-            _engine(database),
-            scenario=chosen,
-            days=days,
-            replications=replications,
-            seed=seed,
-            lost_sales=lost_sales,
-        )
+    if compute is ComputeEngine.DASK:
+        from takt.services.scale import stress_test_on_dask
+
+        with err.status("simulating on Dask ..."):
+            result = stress_test_on_dask(
+                _engine(database),
+                scheduler=scheduler,
+                scenario=chosen,
+                days=days,
+                replications=replications,
+                seed=seed,
+                lost_sales=lost_sales,
+                partitions=partitions,
+            )
+    else:
+        with err.status("simulating ..."):
+            result = stress_test(
+                _engine(database),
+                scenario=chosen,
+                days=days,
+                replications=replications,
+                seed=seed,
+                lost_sales=lost_sales,
+            )
     stressed = result.scenario
     assert stressed is not None
     if plot is not None:

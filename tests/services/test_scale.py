@@ -20,7 +20,13 @@ from takt.errors import TaktError
 from takt.services.forecasting import EXPORTS, export_run, run_forecast
 from takt.services.imports import import_frame
 from takt.services.policy import export_policies, run_policy
-from takt.services.scale import ScaleSettings, plan_on_dask, refresh_settings
+from takt.services.scale import (
+    ScaleSettings,
+    plan_on_dask,
+    refresh_settings,
+    stress_test_on_dask,
+)
+from takt.services.simulation import stress_test
 from takt.services.supplier_signals import run_supplier_signals
 from takt.store.models import (
     ForecastAccuracyRow,
@@ -187,3 +193,34 @@ def test_a_run_that_cannot_finish_leaves_nothing_half_written(
             select(func.count()).select_from(ItemPolicyRow).where(ItemPolicyRow.run_id > failed.id)
         ).one()[0]
         assert policies == 0
+
+
+def test_stress_test_on_dask_matches_the_local_one(
+    engine: Engine, frames: dict[str, pl.DataFrame], client: Any
+) -> None:
+    prepare(engine, frames)
+    kwargs = {"scenario": "supplier_outage", "days": 120, "replications": 5, "seed": 3}
+    local = stress_test(engine, **kwargs)  # type: ignore[arg-type]
+    spread = stress_test_on_dask(engine, scheduler=client, partitions=4, **kwargs)  # type: ignore[arg-type]
+    assert local.scenario is not None and spread.scenario is not None
+    for mine, theirs in ((spread.baseline, local.baseline), (spread.scenario, local.scenario)):
+        assert_frame_equal(mine.items, theirs.items, check_exact=True)
+        for pooled in ("overall", "strategies", "suppliers"):
+            assert_frame_equal(
+                getattr(mine, pooled), getattr(theirs, pooled), check_exact=False, rel_tol=1e-12
+            )
+    # The outage hit the same (largest) supplier although only some partitions hold it.
+    assert_frame_equal(spread.scenario.targets, local.scenario.targets)
+    assert spread.scenario.targets.height >= 1
+    with engine.connect() as conn:
+        run = conn.execute(
+            select(
+                PlanRunRow.kind, PlanRunRow.status, PlanRunRow.parameters, PlanRunRow.summary
+            ).where(PlanRunRow.id == spread.run_id)
+        ).one()
+    assert (run.kind, run.status) == ("simulation", "succeeded")
+    assert run.parameters["engine"] == "dask" and run.parameters["partitions"] == 4
+    assert run.summary["items"] == local.items.height
+    assert run.summary["scenario"]["exposed_items"] == (
+        local.scenario.items["exposed"].fill_null(False).sum()
+    )

@@ -68,6 +68,9 @@ from takt.services.policy import (
     store_policies,
 )
 from takt.services.runs import recorded_run
+from takt.services.simulation import StressTest
+from takt.simulate import SimulationResult, merge_results, pin_scenario, simulate
+from takt.simulate.scenarios import Scenario
 from takt.store.db import require_current, transaction
 from takt.store.models import ItemPolicyRow
 
@@ -252,7 +255,7 @@ def _forecast(
     with run as run_id, _discard_on_failure(lambda: discard_results(engine, run_id)):
         futures = client.map(forecast_task, paths, subsets, spec=spec, pure=False)
         parts = []
-        for k, part in enumerate(_results(client, futures)):
+        for k, (_, part) in enumerate(_results(client, futures)):
             with transaction(engine) as session:
                 store_part(session, run_id, part)
             parts.append(part.without_forecasts())
@@ -315,7 +318,7 @@ def _policy(
                 pure=False,
             )
             done = []
-            for k, policies in enumerate(_results(client, futures)):
+            for k, (_, policies) in enumerate(_results(client, futures)):
                 with transaction(engine) as session:
                     store_policies(session, run_id, policies)
                 done.append(policies)
@@ -326,15 +329,84 @@ def _policy(
     return finish_policy(engine, run_id, policies, started, extra)
 
 
-def _results(client: Client, futures: list[Any]) -> Iterator[Any]:
-    """Each future's result as it completes; on the first failure the others are
-    cancelled and the error is raised naming the task."""
+def simulate_task(
+    items: pl.DataFrame, scenario: Scenario | None, settings: dict[str, Any]
+) -> tuple[SimulationResult, SimulationResult | None]:
+    """One partition on a worker: its items in normal conditions and under ``scenario``
+    (pinned on all the items by the client)."""
+    baseline = simulate(items, partial=True, **settings)
+    stressed = simulate(items, scenario=scenario, partial=True, **settings) if scenario else None
+    return baseline, stressed
+
+
+def stress_test_on_dask(
+    engine: Engine,
+    *,
+    scheduler: str | Client | None = None,
+    scenario: str | Path | None = "supplier_outage",
+    days: int = 365,
+    replications: int = 20,
+    seed: int = 0,
+    lost_sales: bool = False,
+    partitions: int | None = None,
+    progress: Progress | None = None,
+) -> StressTest:
+    """:func:`takt.services.simulation.stress_test` over item partitions on a Dask
+    cluster: the same item KPIs, pooled KPIs equal to rounding, the same stored run."""
+    from takt.services.runs import finish_run
+    from takt.services.simulation import _summary, simulation_items
+
+    require_current(engine)
+    items = simulation_items(engine)
+    if items.height == 0:
+        raise InvalidInputError("no item with an automatic policy and demand to simulate")
+    settings = {"days": days, "replications": replications, "seed": seed, "lost_sales": lost_sales}
+    pinned = pin_scenario(items, scenario, days=days) if scenario else None
+    with dask_client(scheduler) as client:
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        count = partitions or max(
+            2 * workers, math.ceil(items.height / DEFAULT_ITEMS_PER_PARTITION)
+        )
+        rows = split_items(range(items.height), count)
+        pieces = [items[r[0] : r[-1] + 1] for r in rows]
+        parameters = {
+            "scenario": str(scenario) if scenario else None,
+            **settings,
+            "engine": "dask",
+            "partitions": len(pieces),
+        }
+        run = recorded_run(
+            engine,
+            kind="simulation",
+            as_of=datetime.now(UTC).date(),
+            parameters=parameters,
+            seed=seed,
+        )
+        with run as run_id:
+            futures = client.map(
+                simulate_task, pieces, scenario=pinned, settings=settings, pure=False
+            )
+            results: list[Any] = [None] * len(futures)
+            for k, (position, result) in enumerate(_results(client, futures)):
+                results[position] = result
+                if progress is not None:
+                    progress("simulation", k + 1, len(futures))
+            baseline = merge_results([r[0] for r in results])
+            stressed = merge_results([r[1] for r in results]) if pinned else None
+            finish_run(engine, run_id, _summary(items, baseline, stressed))
+    return StressTest(items, baseline, stressed, run_id)
+
+
+def _results(client: Client, futures: list[Any]) -> Iterator[tuple[int, Any]]:
+    """``(position, result)`` of each future as it completes; on the first failure the
+    others are cancelled and the error is raised naming the task."""
     from distributed import as_completed
 
+    position = {f.key: k for k, f in enumerate(futures)}
     try:
         for future in as_completed(futures):
             try:
-                yield future.result()
+                yield position[future.key], future.result()
             except TaktError:
                 raise
             except Exception as exc:
