@@ -109,7 +109,9 @@ def _predictions(
             outcomes, split_date=split, quantiles=(0.5, 0.9), offers=offers
         )
     predictor = LeadTimePredictor(quantiles=(0.5, 0.9)).fit(outcomes, offers)
-    typical = outcomes.group_by("supplier", "sku", "location").agg(pl.col("qty").median())
+    typical = outcomes.group_by("supplier", "sku", "location", maintain_order=True).agg(
+        pl.col("qty").median()
+    )
     new = (
         offers.select("supplier", "sku", "location", "moq")
         .join(typical, on=["supplier", "sku", "location"], how="left")
@@ -161,7 +163,8 @@ def run_supplier_signals(
         "config": {k: v for k, v in vars(config).items()},
     }
     with recorded_run(engine, kind="suppliers", as_of=as_of, parameters=params) as run_id:
-        outcomes = line_outcomes(orders, receipts, as_of=as_of)
+        # In PO-line order: every sum below (means, variances) is then the same on each run.
+        outcomes = line_outcomes(orders, receipts, as_of=as_of).sort("po", "line")
         stats = lead_time_stats(outcomes, offers)
         drift = detect_drift(outcomes, as_of=as_of)
         scorecard = supplier_scorecard(

@@ -125,7 +125,7 @@ def line_outcomes(
     # Sorting by date alone is enough: a group keeps its rows in frame order.
     per_line = (
         rec.sort("received_on")
-        .group_by("po", "line")
+        .group_by("po", "line", maintain_order=True)
         .agg(
             pl.col("received_on").first().alias("first_receipt"),
             pl.col("received_on").last().alias("last_receipt"),
@@ -259,12 +259,12 @@ def lead_time_stats(
             "_ratio"
         ),
     )
-    per_item = received.group_by("supplier", "sku", "location").agg(
+    per_item = received.group_by("supplier", "sku", "location", maintain_order=True).agg(
         _moments("lead_time_days", qs, "i_")
     )
     per_supplier = (
         received.filter(pl.col("_ratio").is_not_null())
-        .group_by("supplier")
+        .group_by("supplier", maintain_order=True)
         .agg(_moments("_ratio", qs, "s_"))
     )
     base = offers.select(
@@ -377,7 +377,7 @@ def detect_drift(
 
     def moments(keys: list[str]) -> pl.DataFrame:
         lt, recent = pl.col("lead_time_days"), pl.col("_recent")
-        return rows.group_by(keys).agg(
+        return rows.group_by(keys, maintain_order=True).agg(
             lt.filter(~recent).count().cast(pl.Int64).alias("n_history"),
             lt.filter(~recent).mean().alias("mean_history"),
             lt.filter(~recent).var().alias("var_history"),
@@ -563,9 +563,9 @@ class LeadTimePredictor:
         self.history_ = (history if history is not None else outcomes).select(
             "supplier", "order_date", "first_receipt"
         )
-        counts = train.group_by("supplier").len()
+        counts = train.group_by("supplier", maintain_order=True).len()
         self.supplier_lines_ = dict(zip(counts["supplier"], counts["len"], strict=True))
-        self.quote_fill_ = train.group_by("supplier").agg(
+        self.quote_fill_ = train.group_by("supplier", maintain_order=True).agg(
             pl.col("quoted_lead_time_days").median().alias("_fill")
         )
         median_quote = train["quoted_lead_time_days"].median()
@@ -575,7 +575,7 @@ class LeadTimePredictor:
         quote = train["quoted_lead_time_days"].to_numpy()
         y = np.log1p(np.maximum(lt, 0.0)) - np.log1p(quote)
 
-        self.supplier_quantiles_ = train.group_by("supplier").agg(
+        self.supplier_quantiles_ = train.group_by("supplier", maintain_order=True).agg(
             [pl.col("lead_time_days").cast(pl.Float64).quantile(q, "linear").alias(qcol(q))
              for q in self.quantiles_]
         )  # fmt: skip
@@ -744,7 +744,7 @@ def evaluate_predictor(
     baseline = (
         test.select("supplier")
         .join(
-            train.group_by("supplier").agg(
+            train.group_by("supplier", maintain_order=True).agg(
                 [pl.col("lead_time_days").cast(pl.Float64).quantile(q, "linear").alias(qcol(q))
                  for q in qs]
             ),

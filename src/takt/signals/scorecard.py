@@ -165,7 +165,7 @@ def line_otif(
         .select("_row", "window_end", "receipt_dates", "receipt_qty")
         .explode("receipt_dates", "receipt_qty")
         .filter(pl.col("receipt_dates") <= pl.min_horizontal(pl.col("window_end"), pl.lit(as_of)))
-        .group_by("_row")
+        .group_by("_row", maintain_order=True)
         .agg(pl.col("receipt_qty").sum().alias("_by_end"))
     )
     judged = (
@@ -281,7 +281,11 @@ def supplier_scorecard(
         judged = judged.filter(pl.col("window_end") > as_of - timedelta(days=config.lookback_days))
     suppliers = outcomes.select(pl.col("supplier").cast(pl.Utf8)).unique()
     card = (
-        suppliers.join(judged.group_by("supplier").agg(_line_kpis()), on="supplier", how="left")
+        suppliers.join(
+            judged.group_by("supplier", maintain_order=True).agg(_line_kpis()),
+            on="supplier",
+            how="left",
+        )
         .with_columns(
             pl.col("lines").fill_null(0),
             pl.when(pl.col("lead_time_mean") > 0)
@@ -356,14 +360,14 @@ def _ack_latency(judged: pl.DataFrame, acknowledgements: pl.DataFrame | None) ->
     if acknowledgements is None:
         return pl.DataFrame(schema={"supplier": pl.Utf8, "ack_latency_days": pl.Float64})
     require_columns(acknowledgements, ("po", "acknowledged_on"), "acknowledgements")
-    first_ack = acknowledgements.group_by(pl.col("po").cast(pl.Utf8)).agg(
+    first_ack = acknowledgements.group_by(pl.col("po").cast(pl.Utf8), maintain_order=True).agg(
         pl.col("acknowledged_on").cast(pl.Date).min()
     )
     return (
-        judged.group_by("supplier", "po")
+        judged.group_by("supplier", "po", maintain_order=True)
         .agg(pl.col("order_date").min())
         .join(first_ack, on="po", how="inner")
-        .group_by("supplier")
+        .group_by("supplier", maintain_order=True)
         .agg(
             (pl.col("acknowledged_on") - pl.col("order_date"))
             .dt.total_days()
@@ -421,7 +425,7 @@ def _disruption_response(
         check_sortedness=False,
     )
     response = (pl.coalesce("received_on", pl.lit(as_of)) - pl.col("start_date")).dt.total_days()
-    return matched.group_by("supplier").agg(
+    return matched.group_by("supplier", maintain_order=True).agg(
         pl.len().cast(pl.Int64).alias("disruption_events"),
         pl.col("received_on").is_null().sum().cast(pl.Int64).alias("disruptions_open"),
         response.cast(pl.Float64).mean().alias("disruption_response_days"),
@@ -478,7 +482,7 @@ def scorecard_trend(
     for start, end in zip(starts, ends, strict=True):  # one pass per window, not per row
         pieces.append(
             judged.filter((pl.col("_at") >= start) & (pl.col("_at") < end))
-            .group_by("supplier")
+            .group_by("supplier", maintain_order=True)
             .agg(
                 pl.len().cast(pl.Int64).alias("lines"),
                 (100.0 * pl.col("otif").mean()).alias("otif_pct"),
