@@ -154,7 +154,6 @@ def test_a_worker_killed_mid_run_is_survived(
     result = plan_on_dask(engine, scheduler=client, settings=SETTINGS, progress=kill_once)
     assert killed == [1]
     assert_same_runs(engine, local, (result.forecast.run_id, result.policy.run_id))
-    client.wait_for_workers(2, timeout=60)
 
 
 def test_a_run_that_cannot_finish_leaves_nothing_half_written(

@@ -311,7 +311,7 @@ def _policy(
             scattered_overrides = client.scatter(overrides, broadcast=True)
             futures = client.map(
                 policy_task,
-                pieces,
+                client.scatter(pieces),
                 table=scattered_table,
                 overrides=scattered_overrides,
                 days_per_period=days_per_period,
@@ -384,7 +384,11 @@ def stress_test_on_dask(
         )
         with run as run_id:
             futures = client.map(
-                simulate_task, pieces, scenario=pinned, settings=settings, pure=False
+                simulate_task,
+                client.scatter(pieces),
+                scenario=client.scatter(pinned, broadcast=True) if pinned else None,
+                settings=settings,
+                pure=False,
             )
             results: list[Any] = [None] * len(futures)
             for k, (position, result) in enumerate(_results(client, futures)):
