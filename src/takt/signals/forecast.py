@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from takt.errors import InvalidInputError
-from takt.signals.classify import ClassifyConfig, classify_panel
+from takt.signals.classify import PATTERNS, ClassifyConfig, classify_panel
 from takt.signals.models import ALIAS, DEFAULT_ROUTING, fallback_model, make_model
 from takt.signals.panel import INTERVALS, Columns, Panel, answer_in_kind, build_panel, to_polars
 
@@ -59,7 +59,9 @@ BACKTEST_SCHEMA = {
     "model": pl.Utf8,
     "pattern": pl.Utf8,
 }
-ERROR_SCHEMA = {"pattern": pl.Utf8, "h": pl.Int64, "z": pl.Float64}
+# Compact (one row per item, origin and horizon: a large run pools tens of millions).
+PATTERN_TYPE = pl.Enum(PATTERNS)
+ERROR_SCHEMA = {"pattern": PATTERN_TYPE, "h": pl.Int16, "z": pl.Float64}
 
 
 def pooled_error_quantiles(
@@ -71,8 +73,11 @@ def pooled_error_quantiles(
     Quantiles depend on the values only, not their order: the errors of a partitioned run
     concatenated give what one run over every item gives.
     """
-    per_pattern = errors.group_by("pattern", "h").agg(
-        [pl.col("z").quantile(q, "linear").alias(f"q{q:g}") for q in quantiles]
+    errors = errors.with_columns(pl.col("h").cast(pl.Int64))
+    per_pattern = (
+        errors.group_by("pattern", "h")
+        .agg([pl.col("z").quantile(q, "linear").alias(f"q{q:g}") for q in quantiles])
+        .with_columns(pl.col("pattern").cast(pl.Utf8))
     )
     pooled = (
         errors.group_by("h")
@@ -437,7 +442,9 @@ class DemandForecaster:
             .join(self.accuracy_.select("item", "rmse"), on="item")
         )
         return rows.filter(pl.col("rmse") > 0).select(
-            "pattern", "h", (pl.col("cum_e") / (pl.col("rmse") * pl.col("h").sqrt())).alias("z")
+            pl.col("pattern").cast(PATTERN_TYPE),
+            pl.col("h").cast(pl.Int16),
+            (pl.col("cum_e") / (pl.col("rmse") * pl.col("h").sqrt())).alias("z"),
         )
 
     def residual_quantiles(self, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pl.DataFrame:
