@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import Connection, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from takt.domain.enums import PurchaseOrderStatus, Severity
@@ -209,6 +209,15 @@ class TriggerState:
     proposed: float  # open order proposals
     trigger: float | None  # the position at or below which the policy orders (+ uplifts)
 
+    @property
+    def due(self) -> bool:
+        """The position, with the open proposals, is at or below the trigger."""
+        return (
+            self.policy_run is not None
+            and self.trigger is not None
+            and self.position + self.proposed <= self.trigger
+        )
+
 
 def _trigger_state_statement() -> Any:
     """One SELECT of scalar subqueries: the latest policy run, the item's stock, open PO
@@ -264,7 +273,7 @@ def _trigger_state_statement() -> Any:
 _TRIGGER_STATE = _trigger_state_statement()
 
 
-def trigger_state(session: Session, item_id: int, as_of: date) -> TriggerState:
+def trigger_state(session: Session | Connection, item_id: int, as_of: date) -> TriggerState:
     """What the pull trigger needs to decide whether to look further, in one statement:
     the position (on hand − backorders − allocated + what is still to come on open
     lines), the open proposals, and the position at or below which the policy orders —

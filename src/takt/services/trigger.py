@@ -7,13 +7,15 @@ idempotency key twice changes nothing. ``takt signal``, ``POST /api/signals``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, bindparam, case, event, select
+from sqlalchemy import Connection, Engine, Float, bindparam, case, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,6 @@ from takt.domain.enums import Grain, SignalSource
 from takt.errors import InvalidInputError, NotFoundError
 from takt.replenish.plan import PlanConfig
 from takt.services import replenish_data as data
-from takt.services.loaders_documents import add_to_buckets
 from takt.services.replenish import (
     ReplenishSettings,
     _decide,
@@ -30,7 +31,6 @@ from takt.services.replenish import (
     _store_decided,
 )
 from takt.signals.anomaly import demand_anomalies
-from takt.store.db import transaction
 from takt.store.models import DemandBucketRow, InventoryRow, ItemRow, SignalRow
 
 # Hands a due item to a background trigger: (item_id, signal key, item name, as_of).
@@ -94,27 +94,52 @@ def signal_key(sku: str, location: str, at: datetime, qty: float, source: str) -
     return "auto:" + hashlib.sha1(text.encode()).hexdigest()[:32]
 
 
-def _consume(session: Session, item_id: int, qty: float, at: datetime) -> None:
-    """Take ``qty`` from on hand, the shortfall to backorders (one statement: no lost
-    update however many signals arrive at once); locks the item's row until commit."""
-    table = InventoryRow.__table__
-    dialect = session.get_bind().dialect.name
-    stmt = (
-        (postgresql if dialect == "postgresql" else sqlite)
-        .insert(table)
-        .values(item_id=item_id, on_hand=0.0, allocated=0.0, backordered=qty, as_of=at)
+@functools.cache
+def _hot_statements(dialect: str) -> tuple[Any, Any, Any]:
+    """The signal's three writes, built once per dialect (building a statement costs more
+    than running it): insert-or-nothing on the key, consumption, the daily bucket."""
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    signals: Any = SignalRow.__table__
+    store: Any = insert(signals).values(
+        key=bindparam("key"),
+        item_id=bindparam("item_id"),
+        at=bindparam("at"),
+        qty=bindparam("qty"),
+        source=bindparam("source"),
     )
+    store = store.on_conflict_do_nothing(index_elements=["key"]).returning(signals.c.id)
+    # Take qty from on hand, the shortfall to backorders: one statement, so no lost
+    # update however many signals arrive at once; locks the item's row until commit.
+    table: Any = InventoryRow.__table__
     col = table.c
-    short = case((col.on_hand < qty, qty - col.on_hand), else_=0.0)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["item_id"],
-            set_={
-                "backordered": col.backordered + short,
-                "on_hand": case((col.on_hand < qty, 0.0), else_=col.on_hand - qty),
-            },
-        )
+    qty = bindparam("qty", type_=Float)
+    consume: Any = insert(table).values(
+        item_id=bindparam("item_id"),
+        on_hand=0.0,
+        allocated=0.0,
+        backordered=qty,
+        as_of=bindparam("at"),
     )
+    consume = consume.on_conflict_do_update(
+        index_elements=["item_id"],
+        set_={
+            "backordered": col.backordered
+            + case((col.on_hand < qty, qty - col.on_hand), else_=0.0),
+            "on_hand": case((col.on_hand < qty, 0.0), else_=col.on_hand - qty),
+        },
+    )
+    buckets: Any = DemandBucketRow.__table__
+    add: Any = insert(buckets).values(
+        item_id=bindparam("item_id"),
+        grain=bindparam("grain"),
+        period_start=bindparam("day"),
+        qty=bindparam("qty"),
+    )
+    add = add.on_conflict_do_update(
+        index_elements=["item_id", "grain", "period_start"],
+        set_={"qty": buckets.c.qty + add.excluded.qty},
+    )
+    return store, consume, add
 
 
 def post_signal(
@@ -150,28 +175,32 @@ def post_signal(
         at = at.replace(tzinfo=UTC)
     key = key or signal_key(sku, location, at, qty, source_value.value)
     name = f"{sku}@{location}"
-    with transaction(engine) as session:
-        item_id = session.execute(_ITEM_BY_KEY, {"sku": sku, "location": location}).scalar()
+    store, consume, add = _hot_statements(engine.dialect.name)
+    with engine.begin() as conn:
+        item_id = conn.execute(_ITEM_BY_KEY, {"sku": sku, "location": location}).scalar()
         if item_id is None:
             raise NotFoundError(f"no item {name}")
         # Insert-or-nothing on the key: a repeat (or the same key arriving concurrently,
         # which waits on the unique index until the first commits) writes nothing.
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        inserted = session.execute(
-            dialect.insert(SignalRow)
-            .values(key=key, item_id=item_id, at=at, qty=qty, source=source_value)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(SignalRow.id)
-        ).first()
-        if inserted is None:
-            _known_signal(session, key, item_id, at, qty, source_value)  # raises if it differs
+        values = {"key": key, "item_id": item_id, "at": at, "qty": qty, "source": source_value}
+        if conn.execute(store, values).first() is None:
+            _known_signal(conn, key, item_id, at, qty, source_value)  # raises if it differs
             return SignalResult(key, name, True, None, None, None, None)
-        _consume(session, item_id, qty, at)
-        add_to_buckets(
-            session,
-            [{"item_id": item_id, "grain": Grain.DAY.value, "period_start": at.date(), "qty": qty}],
-        )
-        return _trigger(session, item_id, key, name, settings, actor, as_of=at.date(), defer=defer)
+        conn.execute(consume, values)
+        day = at.date()
+        conn.execute(add, {**values, "grain": Grain.DAY, "day": day})
+        # Most signals leave the item above its trigger: answered from one statement.
+        quick = data.trigger_state(conn, item_id, day)
+        if not quick.due:
+            return SignalResult(key, name, False, quick.position, None, None, None)
+        if defer is None:  # order inside this transaction
+            with Session(bind=conn, expire_on_commit=False) as session:
+                result = _trigger(session, item_id, key, name, settings, actor, as_of=day)
+                session.flush()
+            return result
+    # After commit: the background trigger must see this signal's consumption.
+    defer(item_id, key, name, day)
+    return SignalResult(key, name, False, quick.position, None, "queued", None)
 
 
 _ITEM_BY_KEY = select(ItemRow.id).where(
@@ -180,9 +209,14 @@ _ITEM_BY_KEY = select(ItemRow.id).where(
 
 
 def _known_signal(
-    session: Session, key: str, item_id: int, at: datetime, qty: float, source: SignalSource
+    conn: Session | Connection,
+    key: str,
+    item_id: int,
+    at: datetime,
+    qty: float,
+    source: SignalSource,
 ) -> bool:
-    old = session.execute(
+    old = conn.execute(
         select(SignalRow.item_id, SignalRow.qty, SignalRow.source).where(SignalRow.key == key)
     ).first()
     if old is None:
@@ -215,7 +249,7 @@ def _trigger(
     quick = data.trigger_state(session, item_id, as_of)
     position = quick.position
     policy_run = quick.policy_run
-    if policy_run is None or quick.trigger is None or position + quick.proposed > quick.trigger:
+    if policy_run is None or not quick.due:
         return SignalResult(key or "", item, False, position, None, None, None)
     if defer is not None:
         # After commit: the worker must see this signal's consumption.

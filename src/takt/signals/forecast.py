@@ -61,7 +61,7 @@ BACKTEST_SCHEMA = {
 }
 # Compact (one row per item, origin and horizon: a large run pools tens of millions).
 PATTERN_TYPE = pl.Enum(PATTERNS)
-ERROR_SCHEMA = {"pattern": PATTERN_TYPE, "h": pl.Int16, "z": pl.Float64}
+ERROR_SCHEMA: dict[str, Any] = {"pattern": PATTERN_TYPE, "h": pl.Int16, "z": pl.Float64}
 
 
 def pooled_error_quantiles(
