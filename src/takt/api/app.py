@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 import takt
 from takt.errors import InvalidInputError, NotFoundError, TaktError
 from takt.services.locks import LockedError
+from takt.store.db import WalCheckpointer
 
 
 def _swagger_dir() -> Path | None:
@@ -36,12 +37,16 @@ def create_app(engine: Engine) -> FastAPI:
     from takt.services.trigger_worker import TriggerWorker
 
     worker = TriggerWorker(engine)
+    # Requests never copy SQLite's log back themselves (a stall of tens of ms each time).
+    checkpointer = WalCheckpointer(engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        checkpointer.start()
         worker.start()
         yield
         worker.stop()
+        checkpointer.stop()
 
     app = FastAPI(
         lifespan=lifespan,
