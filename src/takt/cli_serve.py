@@ -46,7 +46,7 @@ def serve(
     from takt.api.app import create_app
 
     uvicorn.run(
-        create_app(engine),
+        create_app(engine, trigger_process=True),
         host=host,
         port=port,
         log_level="info",

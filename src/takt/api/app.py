@@ -32,11 +32,12 @@ def _swagger_dir() -> Path | None:
     return Path(swagger_ui_bundle.swagger_ui_path)
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The app over ``engine`` (a migrated store)."""
+def create_app(engine: Engine, *, trigger_process: bool = False) -> FastAPI:
+    """The app over ``engine`` (a migrated store). ``trigger_process``: decide due items
+    of single signals in a child process (the server's choice) instead of a thread."""
     from takt.services.trigger_worker import TriggerWorker
 
-    worker = TriggerWorker(engine)
+    worker = TriggerWorker(engine, process=trigger_process)
     # Requests never copy SQLite's log back themselves (a stall of tens of ms each time).
     checkpointer = WalCheckpointer(engine)
 

@@ -7,4 +7,4 @@ from takt.api.app import create_app
 from takt.config import get_settings
 from takt.store.db import make_engine
 
-app = create_app(make_engine(get_settings().database_url))
+app = create_app(make_engine(get_settings().database_url), trigger_process=True)

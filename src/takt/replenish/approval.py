@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import polars as pl
 
@@ -98,6 +99,18 @@ class ApprovalConfig:
         unknown = set(self.queue_criticalities) - set(CRITICALITIES)
         if unknown:
             raise InvalidInputError(f"queue_criticalities has unknown values {sorted(unknown)}")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # The read-only mapping does not pickle; a process of its own gets a copy.
+        limits = dict(self.category_limits)
+        fields = (self.auto_approve_limit, limits, self.max_over_policy, self.queue_criticalities)
+        return (_approval_config, fields)
+
+
+def _approval_config(
+    limit: float, categories: dict[str, float], over: float, criticalities: frozenset[str]
+) -> ApprovalConfig:
+    return ApprovalConfig(limit, MappingProxyType(categories), over, criticalities)
 
 
 def _limit(name: str, value: float) -> None:

@@ -10,17 +10,25 @@ inside the request, one sourcing and approval pass per batch. ``trigger_many``
 re-reads every position, so an item handed over twice, or already covered by a
 proposal made meanwhile, gets no second order. Failures are logged and the batch's
 items are tried once more alone; nothing is half-written (one transaction per batch).
+
+``process=True`` (what ``takt serve`` uses) runs the worker in a child process of its
+own: a batch is ~100 ms of interpreter time, and in the server's process it holds the
+interpreter lock the event loop needs, which alone took the p99 of single signals from
+5 ms to 160 ms at 200 req/s (``docs/benchmarks.md``). The child reads the store
+through its own connections; SQLite serialises the few milliseconds of its writes.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import queue
 import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import cast
+from multiprocessing.process import BaseProcess
+from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import Engine
@@ -30,7 +38,7 @@ from takt.services.trigger import SignalResult, trigger_many
 from takt.store.db import transaction
 
 log = logging.getLogger(__name__)
-_STOP = object()
+_STOP = None  # the end of the queue (pickles as itself for a child process)
 
 
 class TriggerWorker:
@@ -46,8 +54,11 @@ class TriggerWorker:
         max_batch: int = 200,
         recheck_seconds: float = 60.0,
         on_done: Callable[[int], None] | None = None,
+        process: bool = False,
     ) -> None:
         self.engine = engine
+        # A database in this process's memory cannot be shared with a child.
+        self.process = process and engine.url.database not in (None, "", ":memory:")
         self.on_done = on_done
         self.settings = settings or ReplenishSettings()
         self.actor = actor
@@ -65,14 +76,50 @@ class TriggerWorker:
         self.processed = 0
         self.proposals: list[SignalResult] = []  # the latest batch's, for inspection
         self.failures = 0
+        # Process mode: the child, what was handed to it and what it has done.
+        self._lock = threading.Lock()
+        self._child: BaseProcess | None = None
+        self._done: Any = None
+        self._submitted = 0
 
     def start(self) -> TriggerWorker:
+        if self.process:
+            return self._start_process()
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="takt-trigger", daemon=True)
             self._thread.start()
         return self
 
+    def _start_process(self) -> TriggerWorker:
+        with self._lock:
+            if self._child is not None:
+                return self
+            context = multiprocessing.get_context("spawn")
+            self._queue = context.Queue()  # type: ignore[assignment]
+            self._done = context.Value("q", 0)
+            self._submitted = 0
+            self._child = context.Process(
+                target=_child_main,
+                args=(
+                    self.engine.url.render_as_string(hide_password=False),
+                    self.settings,
+                    self.actor,
+                    self.max_wait,
+                    self.max_batch,
+                    self.recheck_seconds,
+                    self._queue,
+                    self._done,
+                ),
+                name="takt-trigger",
+                daemon=True,
+            )
+            self._child.start()
+        return self
+
     def submit(self, item_id: int, key: str, item: str, as_of: date) -> None:
+        if self.process:
+            with self._lock:
+                self._submitted += 1
         self._idle.clear()
         self._queue.put((item_id, key, item, as_of))
 
@@ -80,12 +127,21 @@ class TriggerWorker:
         """Wait until everything submitted so far is processed."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._queue.empty() and self._idle.is_set():
+            if self.process:
+                if self._done is None or self._done.value >= self._submitted:
+                    return True
+            elif self._queue.empty() and self._idle.is_set():
                 return True
             time.sleep(0.01)
         return False
 
     def stop(self, timeout: float = 30.0) -> None:
+        if self._child is not None:
+            self._queue.put(_STOP)
+            self._child.join(timeout)
+            if self._child.is_alive():
+                self._child.terminate()
+            self._child = None
         if self._thread is not None:
             self._queue.put(_STOP)
             self._thread.join(timeout)
@@ -161,3 +217,33 @@ class TriggerWorker:
         for item_id, _key, item, _day in entries:
             if item not in proposed:
                 self._not_due[(item_id, as_of)] = now
+
+
+def _child_main(
+    url: str,
+    settings: ReplenishSettings,
+    actor: str,
+    max_wait: float,
+    max_batch: int,
+    recheck_seconds: float,
+    inbox: Any,
+    done: Any,
+) -> None:
+    """The worker's loop in a child process, on an engine of its own."""
+    from takt.store.db import make_engine
+
+    def count(n: int) -> None:
+        with done.get_lock():
+            done.value += n
+
+    worker = TriggerWorker(
+        make_engine(url),
+        settings=settings,
+        actor=actor,
+        max_wait=max_wait,
+        max_batch=max_batch,
+        recheck_seconds=recheck_seconds,
+        on_done=count,
+    )
+    worker._queue = inbox
+    worker._run()
