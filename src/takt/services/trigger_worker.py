@@ -142,6 +142,8 @@ class TriggerWorker:
             if self._child.is_alive():
                 self._child.terminate()
             self._child = None
+            self._queue.close()  # type: ignore[attr-defined]
+            self._queue.join_thread()  # type: ignore[attr-defined]
         if self._thread is not None:
             self._queue.put(_STOP)
             self._thread.join(timeout)
