@@ -122,3 +122,11 @@ def test_unreachable_scheduler_is_one_line(
     assert code == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
     assert "Traceback" not in err
+
+
+def test_a_remote_cluster_needs_a_shared_history_folder(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("plan", "--engine", "dask", "--scheduler", "tcp://10.1.2.3:8786", "-d", url)
+    code, _, err = run_main(capsys, monkeypatch, *args)
+    assert code == 1 and "name a shared folder for the demand history (--history)" in err

@@ -164,9 +164,18 @@ def plan_on_dask(
     progress: Progress | None = None,
 ) -> ScaleResult:
     """Forecast and size every item on a Dask cluster; store both runs (kinds
-    ``forecast`` and ``policy``, parameters ``engine: dask``) as the local engine would."""
+    ``forecast`` and ``policy``, parameters ``engine: dask``) as the local engine would.
+
+    ``history_dir``: where the Parquet history goes; it must be a folder every worker
+    can read (shared storage). Left out, a temporary folder here: only for a cluster on
+    this machine."""
     require_current(engine)
     settings = settings or ScaleSettings()
+    if history_dir is None and isinstance(scheduler, str) and not _on_this_machine(scheduler):
+        raise InvalidInputError(
+            f"the workers of {scheduler} cannot read a folder on this machine: name a shared "
+            "folder for the demand history (--history)"
+        )
     with dask_client(scheduler) as client, _history_folder(history_dir) as folder:
         workers = max(1, len(client.scheduler_info()["workers"]))
         started = datetime.now(UTC)
@@ -182,6 +191,13 @@ def plan_on_dask(
         "policy": (done - forecasted).total_seconds(),
     }
     return ScaleResult(forecast, policy, export, len(export.partitions), workers, seconds)
+
+
+def _on_this_machine(address: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
 
 
 @contextmanager
