@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url
 from takt.demo.generator import DemoConfig, iter_chunks
 from takt.policy.parameters import ParameterConfig, compute_parameters
 from takt.services.imports import ImportOptions, import_frame
-from takt.services.policy import _store as store_policies
+from takt.services.policy import store_policies
 from takt.services.replenish import run_plan
 from takt.services.runs import finish_run, recorded_run
 from takt.services.trigger import post_signal
@@ -194,8 +194,11 @@ def make_policy(engine, stats: pl.DataFrame, seed: int) -> None:  # type: ignore
         .with_columns(pl.lit("bench").alias("rule"), pl.lit("benchmark policy").alias("reason"))
     )
     as_of = datetime.now(UTC).date()
-    with recorded_run(engine, kind="policy", as_of=as_of, parameters={"bench": True}) as run_id:
-        store_policies(engine, run_id, policies)
+    with (
+        recorded_run(engine, kind="policy", as_of=as_of, parameters={"bench": True}) as run_id,
+        transaction(engine) as session,
+    ):
+        store_policies(session, run_id, policies)
     finish_run(engine, run_id, {"items": policies.height})
 
 
