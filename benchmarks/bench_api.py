@@ -273,7 +273,21 @@ def main() -> int:
             f"baseline post_signal without HTTP (500 signals): p50 "
             f"{pct(base_lat, 0.5) * 1000:.1f} ms, p99 {pct(base_lat, 0.99) * 1000:.1f} ms"
         )
+        engine.dispose()
+        if args.backend == "postgresql":
+            drop_database(url)
     return 0
+
+
+def drop_database(url: str) -> None:
+    """Remove the benchmark's scratch PostgreSQL database."""
+    admin = os.environ.get(
+        "TAKT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres"
+    )
+    eng = make_engine(admin, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    eng.dispose()
 
 
 if __name__ == "__main__":
