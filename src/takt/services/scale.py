@@ -252,8 +252,10 @@ def _forecast(
         raise InvalidInputError(f"no complete {settings.grain} of demand before {export.as_of}")
     started = datetime.now(UTC)
     lead_times = lead_times_in_periods(engine, settings.grain)
-    paths = [str(export.directory / p.path) for p in export.partitions]
-    ranges = [(p.first_item_id, p.last_item_id) for p in export.partitions]
+    # A partition can be empty: its items have demand only in the period not yet complete.
+    filled = [p for p in export.partitions if p.rows]
+    paths = [str(export.directory / p.path) for p in filled]
+    ranges = [(p.first_item_id, p.last_item_id) for p in filled]
     subsets = [{k: v for k, v in lead_times.items() if lo <= int(k) <= hi} for lo, hi in ranges]
     items = [str(i) for lo, hi in ranges for i in _ids_in(lo, hi, export)]
     windows = settings.backtest_windows or {"day": 14, "week": 8, "month": 7}[settings.grain]
