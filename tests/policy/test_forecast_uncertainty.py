@@ -31,7 +31,12 @@ from takt.policy._ltd_uncertain import (
     uncertain_distribution_at,
     uncertain_reorder_points,
 )
-from takt.policy.parameters import ParameterConfig, compute_parameters, estimate_rate_uncertainty
+from takt.policy.parameters import (
+    ParameterConfig,
+    compute_parameters,
+    estimate_forecast_bias,
+    estimate_rate_uncertainty,
+)
 from takt.policy.service_level import safety_stock_fill_rate
 
 # (period_days, p, size_mean, size_cv2, review_days, lead_mean_days, lead_sd_days)
@@ -412,3 +417,27 @@ def test_estimator_rejects_bad_input() -> None:
 def test_module_doctests() -> None:
     result = doctest.testmod(uncertain_module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_bias_then_spread_recovers_both() -> None:
+    # Forecasts 30 % high (the true rate is 0.7·f·M): estimated apart, b and φ around
+    # b·f come back.
+    rng = np.random.default_rng(11)
+    forecast = rng.gamma(2.0, 0.5, 8000)
+    rate = 0.7 * forecast * rng.gamma(1.0 / 0.3, 0.3, 8000)
+    actual = rng.poisson(12 * rate) / 12
+    bias = estimate_forecast_bias(actual, forecast)["all"]
+    assert bias == pytest.approx(0.7, rel=0.03)
+    phi = estimate_rate_uncertainty(actual, bias * forecast, bias * forecast, periods=12)["all"]
+    assert phi == pytest.approx(0.3, rel=0.15)
+
+
+def test_bias_by_group_pools_small_groups() -> None:
+    actual = np.array([1.0] * 40 + [3.0] * 40 + [9.0, 0.0])
+    forecast = np.array([2.0] * 40 + [2.0] * 40 + [1.0, 0.0])
+    groups = ["low"] * 40 + ["high"] * 40 + ["few", "dead"]
+    bias = estimate_forecast_bias(actual, forecast, groups)
+    assert bias["low"] == 0.5 and bias["high"] == 1.5
+    assert bias["few"] == bias["dead"] == bias["all"] == pytest.approx(169.0 / 161.0)
+    with pytest.raises(InvalidInputError, match="same length"):
+        estimate_forecast_bias([1.0], [1.0, 2.0])

@@ -559,3 +559,61 @@ def estimate_rate_uncertainty(
         mask = usable & (labels.astype(str) == label)
         result[str(label)] = pooled(mask) if mask.sum() >= min_items else result["all"]
     return result
+
+
+def estimate_forecast_bias(
+    actual: ArrayLike,
+    forecast: ArrayLike,
+    groups: ArrayLike | None = None,
+    *,
+    min_items: int = 30,
+) -> dict[str, float]:
+    """b, the ratio of actual to forecast demand over a holdout, per group of items.
+
+    Parameters
+    ----------
+    actual, forecast : array
+        a_i and f_i as for :func:`estimate_rate_uncertainty` (items without a positive,
+        finite forecast are left out).
+    groups : array of labels, optional
+        The group of each item; None puts all in ``"all"``.
+    min_items : int
+        A group with fewer usable items gets the ratio of all usable items pooled.
+
+    Returns
+    -------
+    dict group -> b̂ = Σ_i a_i / Σ_i f_i over the group's usable items, with ``"all"``.
+
+    A forecast that runs systematically high or low (a declining market under a level
+    model) is a bias, not a spread: estimate b first, then φ around the corrected
+    forecast b·f (the process variance scaled by b² for a variance proportional to the
+    squared rate), ``estimate_rate_uncertainty(a, b·f, b²·v, ...)``, and size with b·f
+    and that φ. Counted as spread instead, the bias leaves every distribution centred on
+    the wrong level.
+
+    Examples
+    --------
+    >>> estimate_forecast_bias([1.0, 3.0], [2.0, 2.0], min_items=1)
+    {'all': 1.0}
+    >>> estimate_forecast_bias([1.0, 1.5], [2.0, 2.0], ["a", "a"], min_items=1)
+    {'all': 0.625, 'a': 0.625}
+    """
+    a = np.asarray(actual, dtype=np.float64)
+    f = np.asarray(forecast, dtype=np.float64)
+    if not (a.shape == f.shape and a.ndim == 1):
+        raise InvalidInputError("actual and forecast must be 1-D, same length")
+    labels = np.full(len(a), "all", dtype=object) if groups is None else np.asarray(groups)
+    if labels.shape != a.shape:
+        raise InvalidInputError("groups must have one label per item")
+    with np.errstate(invalid="ignore"):
+        usable = (f > 0) & np.isfinite(f) & (a >= 0) & np.isfinite(a)
+
+    def ratio(mask: np.ndarray) -> float:
+        total = f[mask].sum()
+        return float(a[mask].sum() / total) if total > 0 else 1.0
+
+    result = {"all": ratio(usable)}
+    for label in np.unique(labels.astype(str)):
+        mask = usable & (labels.astype(str) == label)
+        result[str(label)] = ratio(mask) if mask.sum() >= min_items else result["all"]
+    return result

@@ -95,6 +95,7 @@ from scipy.special import ndtri
 from takt.errors import InvalidInputError
 from takt.policy._checks import BoolArray, FloatArray, IntArray
 from takt.policy._ltd_levels import distribution_levels
+from takt.policy._ltd_uncertain import estimate_forecast_bias as estimate_forecast_bias
 from takt.policy._ltd_uncertain import estimate_rate_uncertainty as estimate_rate_uncertainty
 from takt.policy._ltd_uncertain import with_rate_uncertainty
 from takt.policy._per_cycle import normal_fill_rate_safety_stock, second_term
