@@ -386,9 +386,18 @@ def normal_at_equal_fill(
 
 
 def main() -> int:
+    global FIT_MONTHS  # every step reads it: the fit, the holdout origin, the replay
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--fit-months",
+        type=int,
+        default=FIT_MONTHS,
+        help="Months fitted (default 39: the last 12 are the test). 27 moves every step a "
+        "year earlier (holdout 16-27, test 28-39): the protocol out of sample.",
+    )
     args = parser.parse_args()
+    FIT_MONTHS = args.fit_months
     t0 = time.perf_counter()
     frame, matrix, names = load(args.data)
     lead = np.random.default_rng(LEAD_TIME_SEED).integers(1, 4, size=len(names))
