@@ -57,6 +57,15 @@ class Period(StrEnum):
     MONTH = "month"
 
 
+# Scale-out options shared by `takt plan` and `takt simulate`.
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler address (default: a local cluster, one worker a core)."),
+]
+PartitionsOption = Annotated[
+    int | None, typer.Option(min=1, help="Item partitions (default: one per 25,000 items).")
+]
+
 DatabaseOption = Annotated[
     str | None,
     typer.Option(

@@ -16,6 +16,8 @@ from takt.cli import (
     DatabaseOption,
     OutputFormat,
     OutputOption,
+    PartitionsOption,
+    SchedulerOption,
     _engine,
     app,
     err,
@@ -100,13 +102,8 @@ def plan(
         ComputeEngine,
         typer.Option("--engine", help="Where the forecast and policy runs compute."),
     ] = ComputeEngine.LOCAL,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler address (default: a local cluster, one worker a core)."),
-    ] = None,
-    partitions: Annotated[
-        int | None, typer.Option(min=1, help="Item partitions (default: one per 25,000 items).")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    partitions: PartitionsOption = None,
     history: Annotated[
         Path | None,
         typer.Option(help="Folder for the Parquet demand history the workers read (shared)."),

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +17,8 @@ from takt.cli import (
     DatabaseOption,
     OutputFormat,
     OutputOption,
+    PartitionsOption,
+    SchedulerOption,
     _engine,
     app,
     err,
@@ -83,19 +87,14 @@ def simulate_command(
         ComputeEngine,
         typer.Option("--engine", help="Simulate here, or over item partitions on Dask."),
     ] = ComputeEngine.LOCAL,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler address (default: a local cluster, one worker a core)."),
-    ] = None,
-    partitions: Annotated[
-        int | None, typer.Option(min=1, help="Item partitions (default: one per 25,000 items).")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    partitions: PartitionsOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Stress-test the stored policies: KPIs per strategy under normal conditions and
     under a disruption scenario, with the suppliers it hits (--engine dask: over item
     partitions on a cluster, the same item KPIs)."""
-    from takt.services.simulation import stress_test
+    from takt.services.simulation import StressTest, stress_test
 
     traced = _charts_wanted(plot, trace)
     if compare and compute is ComputeEngine.DASK:
@@ -105,30 +104,22 @@ def simulate_command(
         return
 
     chosen: str | Path = Path(scenario) if scenario.endswith(".toml") else scenario
+    run: Callable[..., StressTest] = stress_test
+    where = ""
     if compute is ComputeEngine.DASK:
         from takt.services.scale import stress_test_on_dask
 
-        with err.status("simulating on Dask ..."):
-            result = stress_test_on_dask(
-                _engine(database),
-                scheduler=scheduler,
-                scenario=chosen,
-                days=days,
-                replications=replications,
-                seed=seed,
-                lost_sales=lost_sales,
-                partitions=partitions,
-            )
-    else:
-        with err.status("simulating ..."):
-            result = stress_test(
-                _engine(database),
-                scenario=chosen,
-                days=days,
-                replications=replications,
-                seed=seed,
-                lost_sales=lost_sales,
-            )
+        run = partial(stress_test_on_dask, scheduler=scheduler, partitions=partitions)
+        where = " on Dask"
+    with err.status(f"simulating{where} ..."):
+        result = run(
+            _engine(database),
+            scenario=chosen,
+            days=days,
+            replications=replications,
+            seed=seed,
+            lost_sales=lost_sales,
+        )
     stressed = result.scenario
     assert stressed is not None
     if plot is not None:
