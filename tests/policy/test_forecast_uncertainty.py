@@ -36,6 +36,7 @@ from takt.policy.parameters import (
     compute_parameters,
     estimate_forecast_bias,
     estimate_rate_uncertainty,
+    rate_estimate,
 )
 from takt.policy.service_level import safety_stock_fill_rate
 
@@ -441,3 +442,42 @@ def test_bias_by_group_pools_small_groups() -> None:
     assert bias["few"] == bias["dead"] == bias["all"] == pytest.approx(169.0 / 161.0)
     with pytest.raises(InvalidInputError, match="same length"):
         estimate_forecast_bias([1.0], [1.0, 2.0])
+
+
+def test_groups_as_paths_fall_back_to_their_parent() -> None:
+    # "a/young" has 40 items, "a/old" 5: too few, it takes "a" (all 45 a's), not "all".
+    actual = np.array([1.0] * 40 + [2.0] * 5 + [4.0] * 40)
+    forecast = np.full(85, 2.0)
+    groups = ["a/young"] * 40 + ["a/old"] * 5 + ["b"] * 40
+    bias = estimate_forecast_bias(actual, forecast, groups)
+    assert bias["a/young"] == 0.5
+    assert bias["a"] == pytest.approx(50.0 / 90.0)
+    assert bias["a/old"] == bias["a"]
+    assert bias["all"] == pytest.approx(210.0 / 170.0)
+    # A group absent at the holdout (c) or a level never seen (b/new) looks up its path.
+    np.testing.assert_allclose(
+        rate_estimate(bias, ["a/old", "b/new", "c/young", "a/young"]),
+        [bias["a"], 2.0, bias["all"], 0.5],
+    )
+
+
+def test_min_forecast_bounds_a_forecast_decayed_to_nothing() -> None:
+    # 60 items with a proportional spread, and one whose forecast decayed to 1e-4 before
+    # its demand came back at 1 a period: its term (a − f)²/f alone is 10,000. Counted at
+    # the floor 1/12 (one unit over the holdout) it is (1 − 1/12)²·12.
+    rng = np.random.default_rng(5)
+    forecast = np.concatenate([rng.gamma(2.0, 0.5, 60), [1e-4]])
+    actual = np.concatenate([forecast[:60] * rng.gamma(1 / 0.2, 0.2, 60), [1.0]])
+    variance = np.zeros(61)
+    with_it = estimate_rate_uncertainty(actual, forecast, variance, periods=12)["all"]
+    floored = estimate_rate_uncertainty(
+        actual, forecast, variance, periods=12, min_forecast=1 / 12
+    )["all"]
+    terms = ((actual[:60] - forecast[:60]) ** 2 / forecast[:60]).sum() + (11 / 12) ** 2 * 12
+    assert with_it > 100
+    assert floored == pytest.approx(terms / (forecast[:60].sum() + 1 / 12))
+    assert floored < 1
+    bias = estimate_forecast_bias(actual, forecast, min_forecast=1 / 12)["all"]
+    assert bias == pytest.approx(actual.sum() / (forecast[:60].sum() + 1 / 12))
+    with pytest.raises(InvalidInputError, match="min_forecast"):
+        estimate_forecast_bias(actual, forecast, min_forecast=-1.0)

@@ -176,6 +176,27 @@ def test_new_item_uses_a_conservative_sd() -> None:
     assert out["note"].startswith("new item")
 
 
+def test_slow_new_item_gets_the_compound_distribution_with_the_floored_spread() -> None:
+    # 0.4 a day over 7 + 14 days: 8.4 < 10, the normal test fails, as for an intermittent
+    # item. One demand so far: ADI 1 and CV² 0 would say "0.4 every day, no spread"; the
+    # new-item floor (sd ≥ √μ_d, here √0.4) gives the sizes CV² = 0.4/0.16 − 0 = 2.5, so
+    # D_21 = 21 gamma sizes of mean 0.4 = Gamma(21/2.5, scale 0.4·2.5), exactly.
+    out = one(
+        pattern="new",
+        demand_mean=0.4,
+        demand_sd=0.1,
+        adi=1.0,
+        cv2=0.0,
+        lead_time_mean_days=14.0,
+        lead_time_sd_days=0.0,
+    )
+    assert out["method"] == "compound"
+    expected = stats.gamma.ppf(0.95, 21.0 / 2.5, scale=0.4 * 2.5)
+    assert out["reorder_point"] == pytest.approx(expected, rel=1e-6)
+    # A fast new item still passes the normal test (CV over P 1/√17 < 0.5).
+    assert one(pattern="new", demand_mean=20.0, lead_time_sd_days=0.0)["method"] == "normal"
+
+
 def test_empirical_quantiles_interpolated_and_scaled() -> None:
     out = one(
         pattern="lumpy",

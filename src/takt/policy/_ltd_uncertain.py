@@ -65,6 +65,7 @@ at the holdout is uncertainty too.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from numba import njit, prange
@@ -494,6 +495,63 @@ def sample_uncertain_reorder_points(
     return out
 
 
+def _group_labels(groups: ArrayLike | None, n: int) -> np.ndarray:
+    labels = np.full(n, "all", dtype=object) if groups is None else np.asarray(groups)
+    if labels.shape != (n,):
+        raise InvalidInputError("groups must have one label per item")
+    return np.asarray(labels.astype(str), dtype=object)
+
+
+def _by_group(
+    labels: np.ndarray,
+    usable: np.ndarray,
+    estimate: Callable[[np.ndarray], float],
+    min_items: int,
+) -> dict[str, float]:
+    """``estimate`` over all usable items (``"all"``), then per group, along the group's
+    path: a label ``"a/b"`` is also counted in its parent ``"a"``; a group with fewer
+    than ``min_items`` usable items takes its parent's value (then ``"all"``)."""
+    if isinstance(min_items, bool) or not isinstance(min_items, int | np.integer) or min_items < 1:
+        raise InvalidInputError(f"min_items must be a whole number >= 1 (got {min_items!r})")
+    result = {"all": estimate(usable)}
+    paths = sorted(
+        {
+            "/".join(p[:k])
+            for p in (lb.split("/") for lb in set(labels))
+            for k in range(1, len(p) + 1)
+        }
+    )
+    for label in paths:  # parents sort before their children
+        in_group = (labels == label) | np.char.startswith(labels.astype(str), label + "/")
+        mask = usable & in_group
+        parent = label.rpartition("/")[0]
+        fallback = result[parent] if parent else result["all"]
+        result[label] = estimate(mask) if mask.sum() >= min_items else fallback
+    return result
+
+
+def rate_estimate(estimates: Mapping[str, float], labels: ArrayLike) -> FloatArray:
+    """Each item's value from :func:`estimate_forecast_bias` or
+    :func:`estimate_rate_uncertainty`: its group's, or for a group not estimated (no items
+    of it at the holdout) the nearest parent's along its path (``"a/b"`` → ``"a"``), then
+    ``"all"``.
+
+    >>> rate_estimate({"all": 0.5, "a": 0.2}, ["a/young", "b", "a"]).tolist()
+    [0.2, 0.5, 0.2]
+    """
+
+    def find(label: str) -> float:
+        while label:
+            if label in estimates:
+                return float(estimates[label])
+            label = label.rpartition("/")[0]
+        return float(estimates["all"])
+
+    names = np.asarray(labels).astype(str)
+    values = {label: find(label) for label in set(names.tolist())}
+    return np.array([values[label] for label in names.tolist()], dtype=np.float64)
+
+
 def estimate_rate_uncertainty(
     actual: ArrayLike,
     forecast: ArrayLike,
@@ -502,6 +560,7 @@ def estimate_rate_uncertainty(
     *,
     periods: int,
     min_items: int = 30,
+    min_forecast: float = 0.0,
 ) -> dict[str, float]:
     """φ, the squared CV of the true demand rate around the forecast, per group of items.
 
@@ -517,15 +576,26 @@ def estimate_rate_uncertainty(
         f²·((1 + CV²)·ADI − 1) for the compound-Bernoulli process).
     groups : array of labels, optional
         The group of each item (e.g. its demand pattern); None puts all in ``"all"``.
+        Labels may be paths, ``"pattern/age"``: each level is estimated too, and a group
+        with too few items takes its parent's value.
     periods : int
         H, the periods in the holdout.
     min_items : int
-        A group with fewer usable items gets the estimate of all usable items pooled.
+        A group with fewer usable items gets its parent's estimate (the pooled one at the
+        top).
+    min_forecast : float
+        Positive forecasts below this rate count as this rate (e.g. 1/H: one unit over
+        the holdout). A forecast decayed to nearly zero that meets a revived demand is
+        not a proportional error: with f_i → 0 its term (a_i − f_i)²/f_i grows without
+        bound, and one such item can outweigh a thousand others (on carparts one item
+        forecast at 10⁻⁴ a month that sold 1 a month made a group's φ 172 instead of
+        1.2). At the floor its term is at most about a_i²·H.
 
     Returns
     -------
     dict group -> φ̂ = max(0, Σ_i [(a_i − f_i)² − v_i/H]/f_i / Σ_i f_i) over the group's
-    usable items (see the module doc), with ``"all"`` for the pooled estimate.
+    usable items (see the module doc), with ``"all"`` for the pooled estimate; look an
+    item up with :func:`rate_estimate`.
 
     Equations: method of moments, E[(a − f)²] = φ·f² + v/H given f (module doc).
 
@@ -541,12 +611,12 @@ def estimate_rate_uncertainty(
         raise InvalidInputError("actual, forecast and process_variance must be 1-D, same length")
     if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
         raise InvalidInputError(f"periods must be a whole number >= 1 (got {periods!r})")
-    labels = np.full(len(a), "all", dtype=object) if groups is None else np.asarray(groups)
-    if labels.shape != a.shape:
-        raise InvalidInputError("groups must have one label per item")
+    _nonnegative_number("min_forecast", min_forecast)
+    labels = _group_labels(groups, len(a))
     with np.errstate(invalid="ignore"):
         usable = (f > 0) & np.isfinite(f) & (a >= 0) & np.isfinite(a) & (v >= 0) & np.isfinite(v)
-    safe_f = np.where(usable, f, 1.0)
+    safe_f = np.where(usable, np.maximum(f, min_forecast), 1.0)
+    f = safe_f
     excess = np.where(usable, ((a - f) ** 2 - v / periods) / safe_f, 0.0)
     units = np.where(usable, f, 0.0)
 
@@ -554,11 +624,7 @@ def estimate_rate_uncertainty(
         total = units[mask].sum()
         return float(max(excess[mask].sum() / total, 0.0)) if total > 0 else 0.0
 
-    result = {"all": pooled(usable)}
-    for label in np.unique(labels.astype(str)):
-        mask = usable & (labels.astype(str) == label)
-        result[str(label)] = pooled(mask) if mask.sum() >= min_items else result["all"]
-    return result
+    return _by_group(labels, usable, pooled, min_items)
 
 
 def estimate_forecast_bias(
@@ -567,6 +633,7 @@ def estimate_forecast_bias(
     groups: ArrayLike | None = None,
     *,
     min_items: int = 30,
+    min_forecast: float = 0.0,
 ) -> dict[str, float]:
     """b, the ratio of actual to forecast demand over a holdout, per group of items.
 
@@ -576,9 +643,14 @@ def estimate_forecast_bias(
         a_i and f_i as for :func:`estimate_rate_uncertainty` (items without a positive,
         finite forecast are left out).
     groups : array of labels, optional
-        The group of each item; None puts all in ``"all"``.
+        The group of each item, paths allowed as for :func:`estimate_rate_uncertainty`;
+        None puts all in ``"all"``.
     min_items : int
-        A group with fewer usable items gets the ratio of all usable items pooled.
+        A group with fewer usable items gets its parent's ratio (all usable items pooled
+        at the top).
+    min_forecast : float
+        As for :func:`estimate_rate_uncertainty`: positive forecasts below it count as
+        it (use the same value for both).
 
     Returns
     -------
@@ -602,18 +674,21 @@ def estimate_forecast_bias(
     f = np.asarray(forecast, dtype=np.float64)
     if not (a.shape == f.shape and a.ndim == 1):
         raise InvalidInputError("actual and forecast must be 1-D, same length")
-    labels = np.full(len(a), "all", dtype=object) if groups is None else np.asarray(groups)
-    if labels.shape != a.shape:
-        raise InvalidInputError("groups must have one label per item")
+    _nonnegative_number("min_forecast", min_forecast)
+    labels = _group_labels(groups, len(a))
     with np.errstate(invalid="ignore"):
         usable = (f > 0) & np.isfinite(f) & (a >= 0) & np.isfinite(a)
+    f = np.where(usable, np.maximum(f, min_forecast), 0.0)
 
     def ratio(mask: np.ndarray) -> float:
         total = f[mask].sum()
         return float(a[mask].sum() / total) if total > 0 else 1.0
 
-    result = {"all": ratio(usable)}
-    for label in np.unique(labels.astype(str)):
-        mask = usable & (labels.astype(str) == label)
-        result[str(label)] = ratio(mask) if mask.sum() >= min_items else result["all"]
-    return result
+    return _by_group(labels, usable, ratio, min_items)
+
+
+def _nonnegative_number(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise InvalidInputError(f"{name} must be a number (got {value!r})")
+    if not (math.isfinite(value) and value >= 0):
+        raise InvalidInputError(f"{name} must be finite and >= 0 (got {value!r})")

@@ -14,14 +14,18 @@ How the distribution of demand over P is obtained (column ``method``):
 - ``normal``: mean μ_d·P and variance P·σ_d² + μ_d²·σ_L² (random lead time; Silver, Pyke &
   Thomas ch. 6), safety stock z·σ for a cycle service level or k·σ with σ·G(k) = (1 − β)·Q
   for a fill rate (less the second term of the shortage per cycle, below), through
-  :mod:`takt.policy.formulas`. Used for smooth and erratic items
-  that pass the normal test, and for new items. Normal test: mean over P ≥
+  :mod:`takt.policy.formulas`. Used for smooth, erratic and new items that pass the
+  normal test. Normal test: mean over P ≥
   ``normal_min_mean`` (10) and CV over P ≤ ``normal_max_cv`` (0.5). With CV ≤ 0.5 the
   normal puts at most Φ(−2) = 2.3 % of its mass below zero, and Silver, Pyke & Thomas
   (ch. 6) advise a skewed distribution above a CV of 0.5; with a mean of 10 or more the
   discreteness of the counts no longer moves the quantile by much (a Poisson(10) is close
   to its normal). New items have too little history for their sd: it is raised to at
-  least ``new_item_min_cv``·μ_d (CV 1) and the Poisson √μ_d.
+  least ``new_item_min_cv``·μ_d (CV 1) and the Poisson √μ_d. A new item that fails the
+  test (a slow one: most new spare parts) goes to ``compound`` like an intermittent one,
+  its order sizes' CV² at least the one that floor implies. (New items were once always
+  normal: on carparts the normal under-served slow new items, 66–79 % fill rate against
+  90–98 % targets, where the compound route gives 80–99 %; docs/benchmarks.md.)
 - ``empirical``: the forecast backtest's lead-time demand quantiles (``ltd_q50 … ltd_q99``
   over ``ltd_lead_time_days``) where the normal test fails, they are all present and
   ordered, the service measure is the cycle service level with a target in [0.5, 0.99],
@@ -97,6 +101,7 @@ from takt.policy._checks import BoolArray, FloatArray, IntArray
 from takt.policy._ltd_levels import distribution_levels
 from takt.policy._ltd_uncertain import estimate_forecast_bias as estimate_forecast_bias
 from takt.policy._ltd_uncertain import estimate_rate_uncertainty as estimate_rate_uncertainty
+from takt.policy._ltd_uncertain import rate_estimate as rate_estimate
 from takt.policy._ltd_uncertain import with_rate_uncertainty
 from takt.policy._per_cycle import normal_fill_rate_safety_stock, second_term
 from takt.policy.formulas import (
@@ -440,10 +445,13 @@ def _resolve_demand(items: _Items, sized: BoolArray, config: ParameterConfig) ->
     new = items.codes["pattern"] == PATTERNS.index("new")
     conservative = np.maximum(np.maximum(sd, config.new_item_min_cv * mean), np.sqrt(mean))
     sd = np.where(sized, np.where(new, conservative, sd), 0.0)
-    # Sizes: where CV² is missing, the one that reproduces the daily sd.
+    # Sizes: where CV² is missing, the one that reproduces the daily sd; for new items at
+    # least that (their few sizes understate the spread as their few periods do).
     with np.errstate(divide="ignore", invalid="ignore"):
-        derived = p * (sd**2 / (np.where(mean > 0, mean, 1.0) ** 2 * g) + 1.0) - 1.0
-    size_cv2 = np.where(np.isnan(cv2), np.maximum(np.nan_to_num(derived), 0.0), cv2)
+        derived = np.maximum(
+            np.nan_to_num(p * (sd**2 / (np.where(mean > 0, mean, 1.0) ** 2 * g) + 1.0) - 1.0), 0.0
+        )
+    size_cv2 = np.where(np.isnan(cv2), derived, np.where(new, np.maximum(cv2, derived), cv2))
     lead_time_sd_missing = np.isnan(num["lead_time_sd_days"]) & sized
     return _Demand(
         mean=mean,
@@ -657,8 +665,8 @@ def compute_parameters(
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(over.mean > 0, over_sd / over.mean, np.inf)
     low_volume = over.mean < config.normal_min_mean
-    normal_ok = smooth_or_erratic & ~low_volume & (cv <= config.normal_max_cv)
-    use_normal = sized & (new | normal_ok)
+    normal_ok = (smooth_or_erratic | new) & ~low_volume & (cv <= config.normal_max_cv)
+    use_normal = sized & normal_ok
     use_empirical = _empirical_rows(data, demand, sized & ~use_normal, target, config)
     use_distribution = sized & ~use_normal & ~use_empirical
 
