@@ -79,6 +79,14 @@ Protocol (issue #6, item 6):
    were made after diagnosing them, so they are a check of the mechanism, not a clean
    holdout; docs/benchmarks.md lists what each fix moved.
 
+9. The same script on the hospital data (``--data ../shared/data/hospital.csv
+   --fit-months 72``: 767 smooth monthly series, 84 months, fit 1–72, test 73–84), run
+   for the first time after every choice above was made: only "stocked" is judged
+   (no intermittent or lumpy series there). It first showed the one-month forecast of
+   seasonal series as the policy's rate (on target, but 1.2–1.7× the normal policy's
+   stock); the rate is the mean of the next 12 months' forecast since (no change on
+   carparts, where no series is seasonal-routed).
+
 Run: ``.venv/bin/python benchmarks/bench_carparts_calibration.py`` (about 15 s). Exit
 status 1 when a cell (per cycle, with b and φ) misses its target by more than 2 points.
 """
@@ -147,8 +155,15 @@ def fit(frame: pl.DataFrame, names: list[str], months: int) -> pl.DataFrame:
         .filter(pl.col("first").is_null() | (pl.col("period") >= pl.col("first")))
         .drop("first")
     )
-    forecaster = DemandForecaster(grain="month", horizon=1, backtest_windows=1).fit(history)
-    forecast = forecaster.predict(horizon=1)
+    forecaster = DemandForecaster(grain="month", horizon=12, backtest_windows=1).fit(history)
+    # The policy is set once and replayed for two years: its rate is the forecast's mean
+    # over the next year (the same as the next month's for the level models; for the
+    # seasonal ETS of hospital series the next month alone is one season's point).
+    forecast = (
+        forecaster.predict(horizon=12)
+        .group_by("item", maintain_order=True)
+        .agg(pl.col("forecast").mean())
+    )
     assert forecaster.classification_ is not None
     cls = forecaster.classification_.select("item", "pattern", "adi", "cv2", "abc")
     fitted = (
@@ -440,6 +455,8 @@ def main() -> int:
         "intermittent": pattern == "intermittent",
         "lumpy": pattern == "lumpy",
     }
+    groups = {g: m for g, m in groups.items() if m.any()}  # hospital data: no lumpy items
+    cells = len(TARGETS) * sum(g in JUDGED for g in groups)
     matrix_fit = matrix[:, :FIT_MONTHS]
     test = matrix[:, FIT_MONTHS:]
     print(f"{len(names)} series; fit months 1-{FIT_MONTHS}, replay {TEST_MONTHS} months")
@@ -533,7 +550,7 @@ def main() -> int:
             f"{target:6.0%}  {label:13s}  {fill:14.2%}   {takt_units:10,.0f}"
             f"   {normal_units:12,.0f}   {takt_units / normal_units:11.3f}   {1.0 - beta:18.1e}"
         )
-    verdict = "PASS" if failures == 0 else f"FAIL ({failures} of {3 * len(TARGETS)} cells)"
+    verdict = "PASS" if failures == 0 else f"FAIL ({failures} of {cells} cells)"
     print(f"\ntotal {time.perf_counter() - t0:.1f} s; {verdict}")
     return 0 if failures == 0 else 1
 
