@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -147,6 +148,7 @@ def test_policy_commands(tmp_path: Path) -> None:
     assert run("scorecard", "-d", url)[0] == 0
     code, out, _ = run("policy", "-d", url, "--limit", "5")
     assert code == 0 and "Policy run" in out and "reason" in out
+    assert "calibration on the last 91 days (13 periods)" in out and "  all " in out
     import polars as pl
 
     first = tmp_path / "first.csv"
@@ -157,6 +159,7 @@ def test_policy_commands(tmp_path: Path) -> None:
     assert code == 0, out
     code, out, _ = run("policy", "-d", url, "-o", "json")
     assert code == 0 and "buffer: override (launch)" in out
+    assert json.loads(out)["calibration"]["applied"] is True
     target = tmp_path / "policies.csv"
     assert run("export", "policies", "--out", str(target), "-d", url)[0] == 0
     assert "buffer: override (launch)" in target.read_text()

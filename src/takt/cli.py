@@ -446,17 +446,25 @@ def policy(
     if output is OutputFormat.JSON:
         out.print_json(
             json.dumps(
-                {"run": result.run_id, "policies": frame.drop("item_id").to_dicts()}, default=str
+                {
+                    "run": result.run_id,
+                    "policies": frame.drop("item_id").to_dicts(),
+                    "calibration": result.calibration.summary() if result.calibration else None,
+                },
+                default=str,
             )
         )
         return
-    from takt.cli_render import policy_table
+    from takt.cli_render import calibration_lines, policy_table
 
     counts = frame["strategy"].value_counts().sort("strategy")
     out.print(
         f"Policy run {result.run_id}: {frame.height:,} items, "
         + ", ".join(f"{s} {n:,}" for s, n in counts.iter_rows())
     )
+    if result.calibration is not None:
+        for line in calibration_lines(result.calibration):
+            out.print(line, markup=False, highlight=False)
     if limit:
         out.print(policy_table(frame.head(limit), title=f"First {min(limit, frame.height)} items"))
 

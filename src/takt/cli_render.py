@@ -136,3 +136,21 @@ def policy_table(policies: Any, *, title: str) -> Table:
             r["reason"],
         )
     return table
+
+
+def calibration_lines(calibration: Any) -> list[str]:
+    """The policy run's calibration (a :class:`takt.services.calibration.Calibration`) in
+    a few lines: holdout, then b, φ and usable items per group."""
+    if not calibration.applied:
+        return [f"calibration: not applied ({calibration.reason})"]
+    lines = [
+        f"calibration on the last {calibration.holdout_days} days "
+        f"({calibration.holdout_periods} periods): group, bias b, rate CV² φ, items"
+    ]
+    for r in calibration.table.iter_rows(named=True):
+        pooled = " (too few: the level above)" if r["borrowed"] else ""
+        lines.append(
+            f"  {r['group']:<20} b {r['bias']:.3f}  φ {r['rate_cv2']:.3f}  "
+            f"{r['items']:,} items{pooled}"
+        )
+    return lines

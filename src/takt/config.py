@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     invoice_price_tolerance_pct: float = 2.0
     invoice_qty_tolerance_pct: float = 0.0
     invoice_total_tolerance: float = 0.01
+    # Policy runs: size for the bias and uncertainty of the demand estimate, measured on a
+    # holdout of this many days before the plan date (docs/calibration.md).
+    policy_calibration: bool = True
+    policy_holdout_days: int = 91
 
 
 @lru_cache(maxsize=1)

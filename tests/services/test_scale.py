@@ -120,6 +120,11 @@ def test_dask_engine_gives_the_local_engine_tables(
     assert result.history.items == 90
     assert ("forecast", 6, 6) in seen and seen[-1][0] == "policy"
     assert_same_runs(engine, local, (result.forecast.run_id, result.policy.run_id))
+    # Both engines sized the calibrated demand (the demo has 730 days of history).
+    calibration = result.policy.calibration
+    assert calibration is not None and calibration.applied
+    again = run_policy(engine).calibration
+    assert again is not None and again.table.equals(calibration.table)
     assert result.forecast.overall == pytest.approx(
         run_forecast_overall(engine, local[0]), rel=1e-12
     )

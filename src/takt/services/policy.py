@@ -13,6 +13,11 @@ Feature sources (documented choices):
   active on the plan date;
 - time to recover (TTR) = the primary offer's 95 % lead time plus the remaining days
   of any active disruption of that supplier or its region.
+
+Before sizing, both engines correct the demand estimate for its bias and size for its
+uncertainty, measured on a holdout of the store's daily history
+(:func:`takt.services.calibration.calibrate_features`; off with the setting
+``policy_calibration``); the run's summary holds the table of b and φ per group.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy.orm import Session
 from takt.domain.entities import DEFAULT_LOCATION
 from takt.errors import InvalidInputError, NotFoundError
 from takt.policy.segment import STRATEGIES, RuleTable, load_rules, segment
+from takt.services.calibration import Calibration, calibrate_features, calibration_options
 from takt.services.forecasting import DAYS_PER_PERIOD
 from takt.services.import_support import chunks
 from takt.services.runs import finish_run, latest_run_id, recorded_run
@@ -76,6 +82,7 @@ class PolicyRunResult:
     run_id: int
     policies: pl.DataFrame
     seconds: float
+    calibration: Calibration | None = None
 
 
 def _read(engine: Engine, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
@@ -338,6 +345,30 @@ def assemble_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
     return feats, as_of, days_per_period
 
 
+def policy_run_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
+    """The features of :func:`assemble_features` calibrated as the latest policy run
+    calibrated them (its recorded ``calibration`` and ``holdout_days``; the settings when
+    there is no policy run yet): what the stress test and the strategy comparison size
+    and simulate, so that they see the demand the stored policy was sized for."""
+    on: bool | None = None
+    days: int | None = None
+    with engine.connect() as conn:
+        recorded = conn.execute(
+            select(PlanRunRow.parameters)
+            .where(PlanRunRow.kind == "policy", PlanRunRow.status == "succeeded")
+            .order_by(PlanRunRow.id.desc())
+            .limit(1)
+        ).scalar()
+    if recorded:
+        on = bool(recorded.get("calibration", False))  # runs before calibration: off
+        days = recorded.get("holdout_days")
+    feats, as_of, days_per_period = assemble_features(engine)
+    feats, _ = calibrate_features(
+        engine, feats, as_of, days_per_period, enabled=on, holdout_days=days
+    )
+    return feats, as_of, days_per_period
+
+
 def _overrides(engine: Engine) -> pl.DataFrame:
     return _read(
         engine,
@@ -415,20 +446,38 @@ def size_policies(
 
 
 def run_policy(
-    engine: Engine, *, rules: str | Path | None = None, actor: str = "cli"
+    engine: Engine,
+    *,
+    rules: str | Path | None = None,
+    actor: str = "cli",
+    calibration: bool | None = None,
+    holdout_days: int | None = None,
 ) -> PolicyRunResult:
-    """Segment every item and size its parameters; store the run (kind ``policy``)."""
+    """Segment every item and size its parameters; store the run (kind ``policy``).
+
+    ``calibration`` and ``holdout_days`` default to the settings ``policy_calibration``
+    and ``policy_holdout_days`` (:mod:`takt.services.calibration`)."""
     require_current(engine)
     started = datetime.now(UTC)
     table = load_rules(rules)
+    on, days = calibration_options(calibration, holdout_days)
     feats, as_of, days_per_period = assemble_features(engine)
+    feats, calibrated = calibrate_features(
+        engine, feats, as_of, days_per_period, enabled=on, holdout_days=days
+    )
     overrides = _overrides(engine)
-    parameters = {"rules": table.source, "actor": actor, "engine": "local"}
+    parameters = {
+        "rules": table.source,
+        "actor": actor,
+        "engine": "local",
+        "calibration": on,
+        "holdout_days": days,
+    }
     with recorded_run(engine, kind="policy", as_of=as_of, parameters=parameters) as run_id:
         policies = size_policies(feats, table, overrides, days_per_period)
         with transaction(engine) as session:
             store_policies(session, run_id, policies)
-    return finish_policy(engine, run_id, policies, started)
+    return finish_policy(engine, run_id, policies, started, calibration=calibrated)
 
 
 def finish_policy(
@@ -437,15 +486,17 @@ def finish_policy(
     policies: pl.DataFrame,
     started: datetime,
     extra: dict[str, Any] | None = None,
+    *,
+    calibration: Calibration | None = None,
 ) -> PolicyRunResult:
+    """Mark the run succeeded with its summary (and the calibration table, when given)."""
     counts = dict(policies["strategy"].value_counts().iter_rows())
     seconds = (datetime.now(UTC) - started).total_seconds()
-    finish_run(
-        engine,
-        run_id,
-        {"items": policies.height, "strategies": counts, "seconds": seconds, **(extra or {})},
-    )
-    return PolicyRunResult(run_id, policies, seconds)
+    summary = {"items": policies.height, "strategies": counts, "seconds": seconds}
+    if calibration is not None:
+        summary["calibration"] = calibration.summary()
+    finish_run(engine, run_id, {**summary, **(extra or {})})
+    return PolicyRunResult(run_id, policies, seconds, calibration)
 
 
 def store_policies(session: Session, run_id: int, policies: pl.DataFrame) -> None:

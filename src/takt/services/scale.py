@@ -11,8 +11,9 @@ How a run goes:
    their per-item rows (accuracy, forecasts) are written to the store in batches.
 3. The client combines the parts where a run needs every item (global ABC, pooled
    lead-time-demand error quantiles, accuracy summary) and writes those rows.
-4. Item features are assembled from the store as for the local engine, split into
-   partitions, segmented and sized on the workers
+4. Item features are assembled and calibrated
+   (:func:`takt.services.calibration.calibrate_features`) from the store as for the local
+   engine on the client, split into partitions, segmented and sized on the workers
    (:func:`takt.services.policy.size_policies`); policies are written per partition.
 
 Only the client touches the database. Runs stay ``running`` (invisible to every reader)
@@ -36,6 +37,7 @@ import polars as pl
 from sqlalchemy import Engine, delete
 
 from takt.errors import InvalidInputError, TaktError
+from takt.services.calibration import calibrate_features, calibration_options
 from takt.services.forecast_parts import (
     ForecastPart,
     ForecastSpec,
@@ -88,6 +90,8 @@ class ScaleSettings:
     backtest_horizon: int | None = None
     partitions: int | None = None  # default: one per 25,000 items, at least 2 per worker
     rules: str | Path | None = None
+    calibration: bool | None = None  # default: the setting policy_calibration
+    holdout_days: int | None = None  # default: the setting policy_holdout_days
 
 
 @dataclass(frozen=True)
@@ -313,11 +317,23 @@ def _policy(
 
     started = datetime.now(UTC)
     table = load_rules(settings.rules)
+    on, days = calibration_options(settings.calibration, settings.holdout_days)
     feats, as_of, days_per_period = assemble_features(engine)
+    # On the client, before partitioning: b and φ are estimated over all items.
+    feats, calibrated = calibrate_features(
+        engine, feats, as_of, days_per_period, enabled=on, holdout_days=days
+    )
     overrides = _overrides(engine)
     groups = split_items(feats["item_id"].to_list(), partitions)
     pieces = [feats.filter(pl.col("item_id").is_between(g[0], g[-1])) for g in groups if len(g)]
-    params = {"rules": table.source, "actor": actor, "engine": "dask", "partitions": len(pieces)}
+    params = {
+        "rules": table.source,
+        "actor": actor,
+        "engine": "dask",
+        "partitions": len(pieces),
+        "calibration": on,
+        "holdout_days": days,
+    }
     with recorded_run(engine, kind="policy", as_of=as_of, parameters=params) as run_id:
 
         def discard() -> None:
@@ -344,7 +360,7 @@ def _policy(
                     progress("policy", k + 1, len(futures))
         policies = pl.concat(done, how="vertical_relaxed").sort("item_id")
     extra = {"engine": "dask", "partitions": len(pieces)}
-    return finish_policy(engine, run_id, policies, started, extra)
+    return finish_policy(engine, run_id, policies, started, extra, calibration=calibrated)
 
 
 def simulate_task(

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from takt.errors import InvalidInputError
 from takt.services import replenish_data as data
-from takt.services.policy import assemble_features
+from takt.services.policy import policy_run_features
 from takt.services.runs import finish_run, jsonable, recorded_run
 from takt.simulate.compare import StrategyComparison, compare_strategies
 from takt.simulate.engine import SimulationResult, simulate
@@ -37,7 +37,7 @@ def simulation_items(engine: Engine) -> pl.DataFrame:
     """Every item the latest policy reorders automatically, in the simulator's columns:
     its policy levels, demand per day (ADI in days), lead time, primary supplier and
     region, the supplier's time-to-recover, and today's position as the starting stock."""
-    feats, _as_of, days_per_period = assemble_features(engine)
+    feats, _as_of, days_per_period = policy_run_features(engine)
     with transaction(engine) as session:
         run_id = data.latest_run(session, "policy")
         if run_id is None:
@@ -170,7 +170,7 @@ def strategy_variants(engine: Engine) -> dict[str, pl.DataFrame]:
     from takt.policy.parameters import ParameterConfig, compute_parameters
 
     recommended = simulation_items(engine)
-    feats, _as_of, days_per_period = assemble_features(engine)
+    feats, _as_of, days_per_period = policy_run_features(engine)
     sizing = feats.filter(pl.col("item_id").is_in(recommended["item_id"].implode()))
     config = ParameterConfig(demand_period_days=days_per_period)
     variants = {"recommended": recommended.drop("initial_on_hand")}
