@@ -104,6 +104,7 @@ from scipy import optimize, stats
 
 from takt.policy._ltd_compound import compound_distribution_at
 from takt.policy._ltd_uncertain import uncertain_distribution_at
+from takt.policy.calibration import estimate_calibration
 from takt.policy.parameters import (
     ParameterConfig,
     compute_parameters,
@@ -347,6 +348,44 @@ def replay(
     return served, demand, result["avg_on_hand"].to_numpy()
 
 
+def trailing_mean_calibrated(
+    fitted: pl.DataFrame, matrix: np.ndarray, names: list[str], holdout: int
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """``takt policy``'s own estimator: each item's mean over the last 12 fit months
+    (zeros included), calibrated by ``takt.policy.calibration`` on a holdout of the last
+    ``holdout`` fit months (the same estimator at the holdout's origin), groups by
+    pattern and age as in production. Returns the fitted frame with that estimate as
+    ``forecast`` and each item's φ."""
+    origin = FIT_MONTHS - holdout
+    pattern = fitted["pattern"].to_numpy()
+    demand = matrix[:, :origin] > 0
+    seen = demand.any(axis=1)
+    young = origin - demand.argmax(axis=1) < YOUNG_MONTHS
+    group = [
+        f"{p}/{'young' if y else 'old'}" if s and p != "dying" else None
+        for p, y, s in zip(pattern, young, seen, strict=True)
+    ]
+    table = estimate_calibration(
+        pl.DataFrame(
+            {
+                "item": names,
+                "group": pl.Series(group, dtype=pl.Utf8),
+                "actual": matrix[:, origin:FIT_MONTHS].mean(axis=1),
+                "forecast": matrix[:, origin - 12 : origin].mean(axis=1),
+                "adi": _adi(fitted).fill_null(1.0),
+                "cv2": fitted["cv2"].fill_null(0.0),
+            }
+        ),
+        periods=holdout,
+    )
+    estimates = dict(zip(table["group"], table["bias"], strict=True))
+    spreads = dict(zip(table["group"], table["rate_cv2"], strict=True))
+    labels = with_age(pattern, matrix[:, :FIT_MONTHS])
+    b, phi = rate_estimate(estimates, labels), rate_estimate(spreads, labels)
+    estimate = matrix[:, FIT_MONTHS - 12 : FIT_MONTHS].mean(axis=1)
+    return fitted.with_columns(forecast=estimate * b), phi
+
+
 def fill_rates(
     groups: dict[str, np.ndarray], served: np.ndarray, demand: np.ndarray
 ) -> dict[str, float]:
@@ -540,6 +579,21 @@ def main() -> int:
             beta, normal_units = normal_at_equal_fill(names, matrix, lead, ses, stocked, fill)
             comparison.append((target, label, fill, units, normal_units, beta))
 
+    print(
+        "\ntakt policy's own estimator (mean of the last 12 fit months, calibrated on a "
+        "holdout of H months; not judged): fill rate stocked / intermittent / lumpy, units"
+    )
+    for holdout in (3, 12):
+        trailing, trailing_phi = trailing_mean_calibrated(fitted, matrix, names, holdout)
+        for target in TARGETS:
+            levels, _ = takt_policy(trailing, matrix_fit, lead, target, trailing_phi)
+            served, demand, on_hand = replay(names, matrix, lead, levels)
+            rate = fill_rates(groups, served, demand)
+            print(
+                f"  H {holdout:2d}  {target:4.0%}  "
+                + " / ".join(f"{rate[g]:.2%}" for g in JUDGED if g in rate)
+                + f"   {on_hand[stocked].sum():,.0f} units"
+            )
     print("\naverage units on hand over the stocked items, at equal achieved fill rate")
     print(
         "target  Takt sized on  fill (stocked)   Takt units   normal units   Takt/normal"
