@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from takt.config import get_settings
 from takt.demo.generator import DemoConfig, generate
+from takt.ingest.specs import LOAD_ORDER
 from takt.policy.segment import load_rules
 from takt.services.calibration import calibrate_features
 from takt.services.forecasting import run_forecast
@@ -28,17 +29,7 @@ from takt.services.policy import (
 from takt.services.supplier_signals import run_supplier_signals
 from takt.store.models import PlanRunRow
 
-KINDS = (
-    "items",
-    "suppliers",
-    "offers",
-    "agreements",
-    "inventory",
-    "purchase-orders",
-    "receipts",
-    "signals",
-    "risk-events",
-)
+KINDS = tuple(kind for kind in LOAD_ORDER if kind != "demand-series")
 FALL = 0.7  # demand in the last 91 days before the plan date is 70 % of what it was
 
 

@@ -37,7 +37,7 @@ from takt.policy.segment import STRATEGIES, RuleTable, load_rules, segment
 from takt.services.calibration import Calibration, calibrate_features, calibration_options
 from takt.services.forecasting import DAYS_PER_PERIOD
 from takt.services.import_support import chunks
-from takt.services.runs import finish_run, latest_run_id, recorded_run
+from takt.services.runs import finish_run, latest_run_id, latest_run_parameters, recorded_run
 from takt.store.db import require_current, transaction
 from takt.store.models import (
     DemandBucketRow,
@@ -352,13 +352,7 @@ def policy_run_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
     and simulate, so that they see the demand the stored policy was sized for."""
     on: bool | None = None
     days: int | None = None
-    with engine.connect() as conn:
-        recorded = conn.execute(
-            select(PlanRunRow.parameters)
-            .where(PlanRunRow.kind == "policy", PlanRunRow.status == "succeeded")
-            .order_by(PlanRunRow.id.desc())
-            .limit(1)
-        ).scalar()
+    recorded = latest_run_parameters(engine, "policy")
     if recorded:
         on = bool(recorded.get("calibration", False))  # runs before calibration: off
         days = recorded.get("holdout_days")

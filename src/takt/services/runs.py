@@ -75,3 +75,15 @@ def latest_run_id(engine: Engine, kind: str = "forecast") -> int:
     if run_id is None:
         raise InvalidInputError(f"no successful {kind} run yet: run 'takt {kind}' first")
     return int(run_id)
+
+
+def latest_run_parameters(engine: Engine, kind: str) -> dict[str, Any]:
+    """The parameters the latest successful run of ``kind`` recorded ({} when none)."""
+    with engine.connect() as conn:
+        params = conn.execute(
+            select(PlanRunRow.parameters)
+            .where(PlanRunRow.kind == kind, PlanRunRow.status == "succeeded")
+            .order_by(PlanRunRow.id.desc())
+            .limit(1)
+        ).scalar()
+    return dict(params or {})

@@ -69,7 +69,7 @@ from takt.services.policy import (
     size_policies,
     store_policies,
 )
-from takt.services.runs import recorded_run
+from takt.services.runs import latest_run_parameters, recorded_run
 from takt.services.simulation import StressTest
 from takt.simulate import SimulationResult, merge_results, pin_scenario, simulate
 from takt.simulate.scenarios import Scenario
@@ -106,18 +106,7 @@ class ScaleResult:
 
 def refresh_settings(engine: Engine, partitions: int | None = None) -> ScaleSettings:
     """The latest forecast run's grain, horizon and backtest (defaults when none)."""
-    from sqlalchemy import select
-
-    from takt.store.models import PlanRunRow
-
-    with engine.connect() as conn:
-        params = conn.execute(
-            select(PlanRunRow.parameters)
-            .where(PlanRunRow.kind == "forecast", PlanRunRow.status == "succeeded")
-            .order_by(PlanRunRow.id.desc())
-            .limit(1)
-        ).scalar()
-    params = params or {}
+    params = latest_run_parameters(engine, "forecast")
     return ScaleSettings(
         grain=params.get("grain", "week"),
         horizon=int(params.get("horizon", 13)),
