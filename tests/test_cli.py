@@ -121,6 +121,12 @@ def test_forecast_runs_and_export(tmp_path: Path) -> None:
         "period_start",
         "qty",
     }
+    holdout = tmp_path / "holdout.csv"
+    code, out, _ = run("export", "holdout", "--out", str(holdout), "-d", url)
+    assert code == 0, out
+    rows = pl.read_csv(holdout)  # the monthly run's: 12 months held out
+    assert 0 < rows.height <= 30
+    assert {"pattern", "first_demand", "adi", "cv2", "actual", "forecast"} <= set(rows.columns)
 
 
 def test_scorecard_and_supplier_exports(tmp_path: Path) -> None:
@@ -148,7 +154,8 @@ def test_policy_commands(tmp_path: Path) -> None:
     assert run("scorecard", "-d", url)[0] == 0
     code, out, _ = run("policy", "-d", url, "--limit", "5")
     assert code == 0 and "Policy run" in out and "reason" in out
-    assert "calibration on the last 91 days (13 periods)" in out and "  all " in out
+    assert "demand: the forecast run's forecasts; calibration on the forecast run's holdout" in out
+    assert "(52 periods, 364 days)" in out and "  all " in out
     import polars as pl
 
     first = tmp_path / "first.csv"

@@ -541,6 +541,7 @@ class ExportKind(StrEnum):
     ACCURACY = "accuracy"
     CLASSIFICATIONS = "classifications"
     LEAD_TIME_DEMAND = "lead-time-demand"
+    HOLDOUT = "holdout"
     SCORECARDS = "scorecards"
     LEAD_TIMES = "lead-times"
     POLICIES = "policies"

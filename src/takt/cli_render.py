@@ -140,13 +140,24 @@ def policy_table(policies: Any, *, title: str) -> Table:
 
 def calibration_lines(calibration: Any) -> list[str]:
     """The policy run's calibration (a :class:`takt.services.calibration.Calibration`) in
-    a few lines: holdout, then b, φ and usable items per group."""
+    a few lines: demand source and holdout, then b, φ and usable items per group."""
+    source = getattr(calibration, "source", "history")
+    if source == "forecast":
+        demand = "demand: the forecast run's forecasts"
+        origin = calibration.origin.isoformat() if calibration.origin else "-"
+        holdout = (
+            f"calibration on the forecast run's holdout from {origin} "
+            f"({calibration.holdout_periods} periods, {calibration.holdout_days} days)"
+        )
+    else:
+        demand = "demand: the 365-day mean"
+        holdout = (
+            f"calibration on the last {calibration.holdout_days} days "
+            f"({calibration.holdout_periods} periods)"
+        )
     if not calibration.applied:
-        return [f"calibration: not applied ({calibration.reason})"]
-    lines = [
-        f"calibration on the last {calibration.holdout_days} days "
-        f"({calibration.holdout_periods} periods): group, bias b, rate CV² φ, items"
-    ]
+        return [f"{demand}; calibration: not applied ({calibration.reason})"]
+    lines = [f"{demand}; {holdout}: group, bias b, rate CV² φ, items"]
     for r in calibration.table.iter_rows(named=True):
         pooled = " (too few: the level above)" if r["borrowed"] else ""
         lines.append(

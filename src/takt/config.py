@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     # holdout of this many days before the plan date (docs/calibration.md).
     policy_calibration: bool = True
     policy_holdout_days: int = 91
+    # What a policy run sizes on: the latest forecast run's forecasts, calibrated on that
+    # run's one-year holdout, or the 365-day trailing mean, calibrated on the holdout above.
+    policy_demand_source: Literal["forecast", "history"] = "forecast"
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,9 @@
 """Policy runs calibrate the demand estimate on a holdout of the store's daily history:
 a demand that fell lowers it by b, rate uncertainty φ raises the levels, the run records
-the table, and without enough history (or with the setting off) nothing changes."""
+the table, and without enough history (or with the setting off) nothing changes.
+
+These are the ``history`` source's (the 365-day mean) and are pinned to it; the
+``forecast`` source's are in ``test_policy_forecast_source.py``."""
 
 from __future__ import annotations
 
@@ -35,9 +38,11 @@ FALL = 0.7  # demand in the last 91 days before the plan date is 70 % of what it
 
 @pytest.fixture(autouse=True)
 def default_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The settings' defaults (calibration on, 91 days), whatever the environment says."""
+    """The settings' defaults (calibration on, 91 days, the forecast source), whatever the
+    environment says."""
     monkeypatch.delenv("TAKT_POLICY_CALIBRATION", raising=False)
     monkeypatch.delenv("TAKT_POLICY_HOLDOUT_DAYS", raising=False)
+    monkeypatch.delenv("TAKT_POLICY_DEMAND_SOURCE", raising=False)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -77,8 +82,8 @@ def test_a_fall_in_demand_lowers_the_estimate_by_the_bias(
     engine: Engine, declined: dict[str, pl.DataFrame]
 ) -> None:
     prepare(engine, declined)
-    on = run_policy(engine)
-    off = run_policy(engine, calibration=False)
+    on = run_policy(engine, demand_source="history")
+    off = run_policy(engine, calibration=False, demand_source="history")
     calibration = on.calibration
     assert calibration is not None and calibration.applied and calibration.reason == ""
     assert (calibration.holdout_days, calibration.holdout_periods) == (91, 13)  # weeks
@@ -108,7 +113,9 @@ def test_a_fall_in_demand_lowers_the_estimate_by_the_bias(
 
     parameters, summary = run_record(engine, on.run_id)
     assert parameters["calibration"] is True and parameters["holdout_days"] == 91
+    assert parameters["demand_source"] == "history"
     recorded = summary["calibration"]
+    assert recorded["source"] == "history" and recorded["origin"] == "2026-08-02"
     assert recorded["applied"] is True and recorded["holdout_periods"] == 13
     assert pl.DataFrame(recorded["groups"]).equals(table)
     parameters_off, summary_off = run_record(engine, off.run_id)
@@ -122,7 +129,9 @@ def test_rate_uncertainty_raises_the_levels(
 ) -> None:
     prepare(engine, declined)
     feats, as_of, days_per_period = assemble_features(engine)
-    calibrated, calibration = calibrate_features(engine, feats, as_of, days_per_period)
+    calibrated, calibration = calibrate_features(
+        engine, feats, as_of, days_per_period, demand_source="history"
+    )
     assert calibration.applied
     rules, overrides = load_rules(None), _overrides(engine)
     with_phi = size_policies(calibrated, rules, overrides, days_per_period)
@@ -162,7 +171,7 @@ def test_rate_uncertainty_raises_the_levels(
     top = normal["order_up_to"] - normal["contingency_reserve"]
     assert (top > normal["order_up_to_plug_in"] - normal["contingency_reserve_plug_in"]).all()
     # The stored run sized exactly these levels (b and φ).
-    run = run_policy(engine)
+    run = run_policy(engine, demand_source="history")
     assert_frame_equal(
         run.policies.select("item", "reorder_point", "order_up_to").sort("item"),
         with_phi.select("item", "reorder_point", "order_up_to").sort("item"),
@@ -171,7 +180,7 @@ def test_rate_uncertainty_raises_the_levels(
 
 def test_too_little_history_skips_calibration_and_says_so(engine: Engine) -> None:
     prepare(engine, generate(DemoConfig(items=30, seed=5, days=300)))
-    result = run_policy(engine)
+    result = run_policy(engine, demand_source="history")
     calibration = result.calibration
     assert calibration is not None and not calibration.applied
     assert calibration.reason == "less than 365 + 91 days of daily demand before 2026-11-01"
@@ -180,7 +189,7 @@ def test_too_little_history_skips_calibration_and_says_so(engine: Engine) -> Non
     assert summary["calibration"]["applied"] is False
     assert summary["calibration"]["reason"].startswith("less than 365 + 91 days")
     assert summary["calibration"]["groups"] == []
-    off = run_policy(engine, calibration=False)
+    off = run_policy(engine, calibration=False, demand_source="history")
     assert_frame_equal(export_policies(engine, result.run_id), export_policies(engine, off.run_id))
 
 
@@ -188,6 +197,7 @@ def test_the_settings_turn_it_off_and_set_the_holdout(
     engine: Engine, declined: dict[str, pl.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prepare(engine, declined)
+    monkeypatch.setenv("TAKT_POLICY_DEMAND_SOURCE", "history")
     monkeypatch.setenv("TAKT_POLICY_HOLDOUT_DAYS", "28")
     get_settings.cache_clear()
     four_weeks = run_policy(engine).calibration
@@ -204,6 +214,7 @@ def test_the_settings_turn_it_off_and_set_the_holdout(
         "engine": "local",
         "calibration": False,
         "holdout_days": 28,
+        "demand_source": "history",
     }
 
 
@@ -215,7 +226,7 @@ def test_the_stress_test_sees_the_demand_the_policy_was_sized_for(
 
     prepare(engine, declined)
     for calibrated in (True, False):  # the latest policy run decides
-        run = run_policy(engine, calibration=calibrated)
+        run = run_policy(engine, calibration=calibrated, demand_source="history")
         sized = run.policies.select("item_id", "demand_per_day")
         feats = policy_run_features(engine)[0].join(sized, on="item_id")
         assert feats["demand_mean"].to_list() == pytest.approx(feats["demand_per_day"].to_list())
@@ -232,5 +243,5 @@ def test_the_stress_test_sees_the_demand_the_policy_was_sized_for(
             ), name
     # The two runs differ: the check above is not comparing a thing with itself.
     on = policy_run_features(engine)[0]["demand_mean"].sum()
-    run_policy(engine, calibration=True)
+    run_policy(engine, calibration=True, demand_source="history")
     assert policy_run_features(engine)[0]["demand_mean"].sum() < on

@@ -1,12 +1,14 @@
 """The Dask engine on a LocalCluster: the same forecast and policy tables as the local
-engine for the same data, a worker killed mid-run survived, and a run that cannot
-finish leaves nothing half-written."""
+engine for the same data (the forecast holdout, and the policies on either demand
+source, included), a worker killed mid-run survived, and a run that cannot finish leaves
+nothing half-written."""
 
 from __future__ import annotations
 
 import os
 import signal
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import dask
@@ -30,6 +32,7 @@ from takt.services.simulation import stress_test
 from takt.services.supplier_signals import export_supplier_run, run_supplier_signals
 from takt.store.models import (
     ForecastAccuracyRow,
+    ForecastHoldoutRow,
     ForecastRow,
     ItemClassificationRow,
     ItemPolicyRow,
@@ -85,6 +88,7 @@ def prepare(engine: Engine, frames: dict[str, pl.DataFrame]) -> tuple[int, int]:
 
 
 def assert_same_runs(engine: Engine, local: tuple[int, int], dask_runs: tuple[int, int]) -> None:
+    assert "holdout" in EXPORTS  # the table forecast_holdout
     for what in EXPORTS:
         assert_frame_equal(
             export_run(engine, what, local[0]),
@@ -120,11 +124,32 @@ def test_dask_engine_gives_the_local_engine_tables(
     assert result.history.items == 90
     assert ("forecast", 6, 6) in seen and seen[-1][0] == "policy"
     assert_same_runs(engine, local, (result.forecast.run_id, result.policy.run_id))
-    # Both engines sized the calibrated demand (the demo has 730 days of history).
+    # Both engines sized the calibrated demand (the demo has 730 days of history), on
+    # the forecasts calibrated on the forecast run's holdout.
+    assert export_run(engine, "holdout", result.forecast.run_id).height >= 80
     calibration = result.policy.calibration
     assert calibration is not None and calibration.applied
+    assert calibration.source == "forecast" and calibration.holdout_periods == 52
     again = run_policy(engine).calibration
     assert again is not None and again.table.equals(calibration.table)
+    # The other source: the same policy table from both engines too.
+    history = plan_on_dask(
+        engine,
+        scheduler=client,
+        settings=replace(SETTINGS, demand_source="history"),
+        history_dir=tmp_path / "again",
+    )
+    assert history.policy.calibration is not None
+    assert history.policy.calibration.source == "history" and history.policy.calibration.applied
+    local_history = run_policy(engine, demand_source="history")
+    assert_frame_equal(
+        export_policies(engine, local_history.run_id),
+        export_policies(engine, history.policy.run_id),
+        check_exact=True,
+    )
+    assert not export_policies(engine, local_history.run_id).equals(
+        export_policies(engine, local[1])
+    )
     assert result.forecast.overall == pytest.approx(
         run_forecast_overall(engine, local[0]), rel=1e-12
     )
@@ -133,8 +158,10 @@ def test_dask_engine_gives_the_local_engine_tables(
             select(PlanRunRow.parameters).where(PlanRunRow.id == result.forecast.run_id)
         ).scalar_one()
     assert params["engine"] == "dask" and params["partitions"] == 6
+    assert params["holdout_periods"] == 52
     # A nightly refresh repeats the latest forecast run's settings.
-    assert refresh_settings(engine).horizon == 8
+    refresh = refresh_settings(engine)
+    assert refresh.horizon == 8 and refresh.forecast_holdout_periods == 52
 
 
 def run_forecast_overall(engine: Engine, run_id: int) -> dict[str, Any]:
@@ -187,7 +214,13 @@ def test_a_run_that_cannot_finish_leaves_nothing_half_written(
         assert failed.status == "failed" and "workers died" in failed.error
         # The first partition's batch had been written, and is gone again.
         assert written and written[0] > 0
-        for model in (ForecastRow, ForecastAccuracyRow, ItemClassificationRow, LeadTimeDemandRow):
+        for model in (
+            ForecastRow,
+            ForecastAccuracyRow,
+            ItemClassificationRow,
+            LeadTimeDemandRow,
+            ForecastHoldoutRow,
+        ):
             count = conn.execute(
                 select(func.count()).select_from(model).where(model.run_id == failed.id)
             ).one()[0]

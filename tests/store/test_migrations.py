@@ -41,6 +41,7 @@ EXPECTED_TABLES = {
     "item_classifications",
     "forecasts",
     "forecast_accuracy",
+    "forecast_holdout",
     "lead_time_demand",
     "lead_time_stats",
     "lead_time_drift",
@@ -85,6 +86,43 @@ def test_check_constraints_exist(
     upgrade(engine)
     checks = {c["name"] for c in inspect(engine).get_check_constraints("receipts")}
     assert "ck_receipts_rejected_within_received" in checks
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0008_adds_the_forecast_holdout_and_removes_it_again(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    engine = make_engine(fresh_database_url(backend, tmp_path, request))
+    upgrade(engine, "0007")
+    assert "forecast_holdout" not in table_names(engine)
+    with pytest.raises(StoreError, match="at revision 0007"):
+        require_current(engine)  # a store from before the holdout must be upgraded
+    upgrade(engine)
+    assert current_revision(engine) == "0008" == head_revision()
+    columns = {c["name"]: c for c in inspect(engine).get_columns("forecast_holdout")}
+    assert list(columns) == [
+        "run_id",
+        "item_id",
+        "pattern",
+        "first_demand",
+        "adi",
+        "cv2",
+        "actual",
+        "forecast",
+    ]
+    assert columns["first_demand"]["nullable"] and columns["adi"]["nullable"]
+    assert not columns["forecast"]["nullable"]
+    keys = inspect(engine).get_pk_constraint("forecast_holdout")["constrained_columns"]
+    assert keys == ["run_id", "item_id"]
+    cascades = {
+        fk["referred_table"]: fk["options"].get("ondelete")
+        for fk in inspect(engine).get_foreign_keys("forecast_holdout")
+    }
+    assert cascades == {"plan_runs": "CASCADE", "items": "CASCADE"}
+    downgrade(engine, "0007")
+    assert "forecast_holdout" not in table_names(engine)
+    assert current_revision(engine) == "0007"
     engine.dispose()
 
 

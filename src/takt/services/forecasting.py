@@ -1,5 +1,13 @@
 """Forecast run: demand history from the store -> classification, backtest, forecasts and
-lead-time demand -> stored per plan run, all results of a run in one transaction."""
+lead-time demand -> stored per plan run, all results of a run in one transaction.
+
+The run also stores its calibration holdout (table ``forecast_holdout``,
+:func:`takt.services.forecast_parts.holdout_fit`): per item, the forecaster refit on the
+history before the last ``holdout_periods`` periods (default one year: 52 weeks, 12
+months, 364 days; 0 turns it off), its mean forecast per period over them and their
+actual mean. The policy run sizes on the forecasts and calibrates them on it
+(``docs/calibration.md``); the run's parameters record ``holdout_periods`` and
+``holdout_origin``, the first held-out period."""
 
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ from takt.store.db import require_current, transaction
 from takt.store.models import (
     DemandBucketRow,
     ForecastAccuracyRow,
+    ForecastHoldoutRow,
     ForecastRow,
     ItemClassificationRow,
     ItemRow,
@@ -48,6 +57,7 @@ ACCURACY_COLUMNS = (
     "actual",
     "forecast",
 )
+HOLDOUT_COLUMNS = ("pattern", "first_demand", "adi", "cv2", "actual", "forecast")
 DAYS_PER_PERIOD = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 BATCH = 20_000
 
@@ -141,8 +151,10 @@ def forecast_spec(
     backtest_windows: int | None,
     backtest_horizon: int | None,
     n_jobs: int = 1,
+    holdout_periods: int | None = None,
 ) -> ForecastSpec:
-    """The run's shared settings for ``history`` (``item_id, period, qty``)."""
+    """The run's shared settings for ``history`` (``item_id, period, qty``);
+    ``holdout_periods`` ``None`` is one year of ``grain``."""
     items = history["item_id"].unique().cast(pl.Utf8).to_list()
     return ForecastSpec(
         grain=grain,
@@ -152,6 +164,7 @@ def forecast_spec(
         last_period=history["period"].max(),  # type: ignore[arg-type]
         ltd_horizon=ltd_horizon(horizon, [lead_times.get(i, 1.0) for i in items]),
         n_jobs=n_jobs,
+        holdout_periods=holdout_periods,
     )
 
 
@@ -169,10 +182,14 @@ def run_forecast(
     n_jobs: int = 1,
     backtest_windows: int | None = None,
     backtest_horizon: int | None = None,
+    holdout_periods: int | None = None,
     actor: str = "cli",
 ) -> ForecastRunResult:
     """Run and store one forecast: classification, accuracy, forecasts, lead-time demand
-    (the local engine: one partition holding every item)."""
+    and the calibration holdout (the local engine: one partition holding every item).
+
+    ``holdout_periods``: the calibration holdout's length (default one year of ``grain``;
+    0: none, and the policy run does not calibrate the forecasts)."""
     require_current(engine)
     started = datetime.now(UTC)
     history, as_of = load_history(engine, grain, as_of)
@@ -187,6 +204,7 @@ def run_forecast(
         backtest_windows=backtest_windows,
         backtest_horizon=backtest_horizon,
         n_jobs=n_jobs,
+        holdout_periods=holdout_periods,
     )
     params = run_parameters(spec, actor, engine="local")
     with recorded_run(engine, kind="forecast", as_of=as_of, parameters=params) as run_id:
@@ -206,6 +224,8 @@ def run_parameters(spec: ForecastSpec, actor: str, **extra: Any) -> dict[str, An
         "backtest_windows": spec.backtest_windows,
         "backtest_horizon": spec.backtest_horizon,
         "n_jobs": spec.n_jobs,
+        "holdout_periods": spec.holdout_periods,
+        "holdout_origin": spec.holdout_origin,
         "actor": actor,
         **extra,
     }
@@ -239,7 +259,7 @@ def _insert(session: Session, model: Any, frame: pl.DataFrame) -> None:
 
 
 def store_part(session: Session, run_id: int, part: ForecastPart) -> None:
-    """A partition's final per-item rows: accuracy and forecasts."""
+    """A partition's final per-item rows: accuracy, forecasts and the holdout."""
     item_id = pl.col("item").cast(pl.Int64).alias("item_id")
     run = pl.lit(run_id).alias("run_id")
     _insert(session, ForecastAccuracyRow, part.accuracy.select(run, item_id, *ACCURACY_COLUMNS))
@@ -250,6 +270,7 @@ def store_part(session: Session, run_id: int, part: ForecastPart) -> None:
             run, item_id, pl.col("period").alias("period_start"), pl.col("forecast").alias("qty")
         ),
     )
+    _insert(session, ForecastHoldoutRow, part.holdout.select(run, item_id, *HOLDOUT_COLUMNS))
 
 
 def store_tables(session: Session, run_id: int, tables: ForecastTables) -> None:
@@ -286,7 +307,13 @@ def store_tables(session: Session, run_id: int, tables: ForecastTables) -> None:
     _insert(session, LeadTimeDemandRow, lt)
 
 
-RESULT_TABLES = (ItemClassificationRow, ForecastAccuracyRow, ForecastRow, LeadTimeDemandRow)
+RESULT_TABLES = (
+    ItemClassificationRow,
+    ForecastAccuracyRow,
+    ForecastRow,
+    LeadTimeDemandRow,
+    ForecastHoldoutRow,
+)
 
 
 def discard_results(engine: Engine, run_id: int) -> None:
@@ -318,6 +345,7 @@ EXPORTS = {
         LeadTimeDemandRow,
         ["lead_time_periods", "mean", "q50", "q80", "q90", "q95", "q99"],
     ),
+    "holdout": (ForecastHoldoutRow, list(HOLDOUT_COLUMNS)),
 }
 
 

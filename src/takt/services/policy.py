@@ -2,9 +2,13 @@
 segment (rules + planner overrides), size the stocking parameters, store them per run.
 
 Feature sources (documented choices):
-- demand per day: mean and standard deviation of the daily buckets over the last 365
-  days (zeros included); items with only weekly/monthly history use the forecast
-  run's mean per period spread over its days, with a Poisson-like sd = sqrt(mean);
+- demand per day, by the setting ``policy_demand_source``: ``forecast`` (the default)
+  the mean of the latest forecast run's forecasts (every horizon period) over the days
+  of a period; ``history`` the mean of the daily buckets over the last 365 days (zeros
+  included). Items the source has nothing for fall back to the 365-day mean, then to
+  the forecast run's mean per period spread over its days. The sd is the daily
+  buckets' over the last 365 days (for the normal method), or a Poisson-like
+  sqrt(mean) for items with only weekly/monthly history;
 - pattern, ADI, CV², ABC, XYZ and the empirical lead-time-demand quantiles: the
   latest forecast run;
 - supply: the primary offer (MOQ, pack, quoted lead time), its lead-time statistics
@@ -15,9 +19,11 @@ Feature sources (documented choices):
   of any active disruption of that supplier or its region.
 
 Before sizing, both engines correct the demand estimate for its bias and size for its
-uncertainty, measured on a holdout of the store's daily history
-(:func:`takt.services.calibration.calibrate_features`; off with the setting
-``policy_calibration``); the run's summary holds the table of b and φ per group.
+uncertainty, measured on a holdout of that same estimator (for ``forecast`` the forecast
+run's one-year holdout, for ``history`` the last ``policy_holdout_days`` of the daily
+history; :func:`takt.services.calibration.calibrate_features`; off with the setting
+``policy_calibration``); the run's parameters record the source and the summary holds
+the table of b and φ per group (:func:`calibrated_features`).
 """
 
 from __future__ import annotations
@@ -34,13 +40,19 @@ from sqlalchemy.orm import Session
 from takt.domain.entities import DEFAULT_LOCATION
 from takt.errors import InvalidInputError, NotFoundError
 from takt.policy.segment import STRATEGIES, RuleTable, load_rules, segment
-from takt.services.calibration import Calibration, calibrate_features, calibration_options
+from takt.services.calibration import (
+    Calibration,
+    calibrate_features,
+    calibration_options,
+    demand_source_option,
+)
 from takt.services.forecasting import DAYS_PER_PERIOD
 from takt.services.import_support import chunks
 from takt.services.runs import finish_run, latest_run_id, latest_run_parameters, recorded_run
 from takt.store.db import require_current, transaction
 from takt.store.models import (
     DemandBucketRow,
+    ForecastRow,
     ItemClassificationRow,
     ItemPolicyRow,
     ItemRow,
@@ -91,9 +103,24 @@ def _read(engine: Engine, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def assemble_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
+@dataclass(frozen=True)
+class PolicyFeatures:
+    """The calibrated features a policy run sizes, and what it records about them."""
+
+    features: pl.DataFrame
+    as_of: date
+    days_per_period: float
+    calibration: Calibration
+    parameters: dict[str, Any]  # calibration, holdout_days, demand_source
+
+
+def assemble_features(
+    engine: Engine, *, demand_source: str = "history"
+) -> tuple[pl.DataFrame, date, float]:
     """One row per item with everything segmentation and sizing read (see module doc),
-    the plan date and the length in days of the forecast run's periods."""
+    the plan date and the length in days of the forecast run's periods.
+
+    ``demand_source`` (``forecast`` or ``history``) picks the demand mean per day."""
     forecast_run = latest_run_id(engine, "forecast")
     with engine.connect() as conn:
         run = conn.execute(
@@ -186,6 +213,7 @@ def assemble_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
     daily = daily.with_columns(
         (pl.col("d_sq") - pl.col("d_mean") ** 2).clip(lower_bound=0).sqrt().alias("d_sd")
     ).drop("d_sq")
+    forecast_mean = _forecast_means(engine, forecast_run, days_per_period, demand_source)
 
     offers = _read(
         engine,
@@ -309,14 +337,15 @@ def assemble_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
         items.join(cls, on="item_id", how="left")
         .join(ltd, on="item_id", how="left")
         .join(daily, on="item_id", how="left")
+        .join(forecast_mean, on="item_id", how="left")
         .join(primary, on="item_id", how="left")
         .join(n_offers, on="item_id", how="left")
         .with_columns(
             (pl.col("sku") + "@" + pl.col("location")).alias("item"),
             pl.col("pattern").fill_null("new"),
-            pl.coalesce("d_mean", pl.col("mean_per_period") / days_per_period, pl.lit(0.0)).alias(
-                "demand_mean"
-            ),
+            pl.coalesce(
+                "f_mean", "d_mean", pl.col("mean_per_period") / days_per_period, pl.lit(0.0)
+            ).alias("demand_mean"),
             pl.coalesce(
                 "d_sd", (pl.col("mean_per_period") / days_per_period).sqrt(), pl.lit(0.0)
             ).alias("demand_sd"),
@@ -342,25 +371,73 @@ def assemble_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
         )
         .sort("item_id")
     )
-    return feats, as_of, days_per_period
+    return feats.drop("f_mean"), as_of, days_per_period
+
+
+def _forecast_means(
+    engine: Engine, forecast_run: int, days_per_period: float, demand_source: str
+) -> pl.DataFrame:
+    """``item_id, f_mean``: the mean of each item's forecasts per day (none for the
+    ``history`` source)."""
+    schema = {"item_id": pl.Int64, "qty": pl.Float64}
+    if demand_source != "forecast":
+        return pl.DataFrame(schema={"item_id": pl.Int64, "f_mean": pl.Float64})
+    forecasts = _read(
+        engine,
+        select(ForecastRow.item_id, ForecastRow.qty)
+        .where(ForecastRow.run_id == forecast_run)
+        # In order: the means below are the same on every run, whatever order wrote them.
+        .order_by(ForecastRow.item_id, ForecastRow.period_start),
+        schema,
+    )
+    return forecasts.group_by("item_id", maintain_order=True).agg(
+        (pl.col("qty").mean() / days_per_period).alias("f_mean")
+    )
+
+
+def calibrated_features(
+    engine: Engine,
+    *,
+    calibration: bool | None = None,
+    holdout_days: int | None = None,
+    demand_source: str | None = None,
+) -> PolicyFeatures:
+    """:func:`assemble_features` on ``demand_source``, calibrated
+    (:func:`~takt.services.calibration.calibrate_features`); the arguments default to the
+    settings ``policy_calibration``, ``policy_holdout_days`` and ``policy_demand_source``.
+    Both engines call it on the client, before any partitioning."""
+    on, days = calibration_options(calibration, holdout_days)
+    source = demand_source_option(demand_source)
+    feats, as_of, days_per_period = assemble_features(engine, demand_source=source)
+    feats, calibrated = calibrate_features(
+        engine,
+        feats,
+        as_of,
+        days_per_period,
+        enabled=on,
+        holdout_days=days,
+        demand_source=source,
+    )
+    parameters = {"calibration": on, "holdout_days": days, "demand_source": source}
+    return PolicyFeatures(feats, as_of, days_per_period, calibrated, parameters)
 
 
 def policy_run_features(engine: Engine) -> tuple[pl.DataFrame, date, float]:
-    """The features of :func:`assemble_features` calibrated as the latest policy run
-    calibrated them (its recorded ``calibration`` and ``holdout_days``; the settings when
-    there is no policy run yet): what the stress test and the strategy comparison size
-    and simulate, so that they see the demand the stored policy was sized for."""
-    on: bool | None = None
-    days: int | None = None
+    """The features as the latest policy run assembled and calibrated them (its recorded
+    ``demand_source``, ``calibration`` and ``holdout_days``; the settings when there is
+    no policy run yet): what the stress test and the strategy comparison size and
+    simulate, so that they see the demand the stored policy was sized for."""
     recorded = latest_run_parameters(engine, "policy")
     if recorded:
-        on = bool(recorded.get("calibration", False))  # runs before calibration: off
-        days = recorded.get("holdout_days")
-    feats, as_of, days_per_period = assemble_features(engine)
-    feats, _ = calibrate_features(
-        engine, feats, as_of, days_per_period, enabled=on, holdout_days=days
-    )
-    return feats, as_of, days_per_period
+        chosen = calibrated_features(
+            engine,
+            calibration=bool(recorded.get("calibration", False)),  # runs before it: off
+            holdout_days=recorded.get("holdout_days"),
+            demand_source=recorded.get("demand_source", "history"),  # runs before it
+        )
+    else:
+        chosen = calibrated_features(engine)
+    return chosen.features, chosen.as_of, chosen.days_per_period
 
 
 def _overrides(engine: Engine) -> pl.DataFrame:
@@ -446,32 +523,26 @@ def run_policy(
     actor: str = "cli",
     calibration: bool | None = None,
     holdout_days: int | None = None,
+    demand_source: str | None = None,
 ) -> PolicyRunResult:
     """Segment every item and size its parameters; store the run (kind ``policy``).
 
-    ``calibration`` and ``holdout_days`` default to the settings ``policy_calibration``
-    and ``policy_holdout_days`` (:mod:`takt.services.calibration`)."""
+    ``calibration``, ``holdout_days`` and ``demand_source`` default to the settings
+    ``policy_calibration``, ``policy_holdout_days`` and ``policy_demand_source``
+    (:mod:`takt.services.calibration`)."""
     require_current(engine)
     started = datetime.now(UTC)
     table = load_rules(rules)
-    on, days = calibration_options(calibration, holdout_days)
-    feats, as_of, days_per_period = assemble_features(engine)
-    feats, calibrated = calibrate_features(
-        engine, feats, as_of, days_per_period, enabled=on, holdout_days=days
+    chosen = calibrated_features(
+        engine, calibration=calibration, holdout_days=holdout_days, demand_source=demand_source
     )
     overrides = _overrides(engine)
-    parameters = {
-        "rules": table.source,
-        "actor": actor,
-        "engine": "local",
-        "calibration": on,
-        "holdout_days": days,
-    }
-    with recorded_run(engine, kind="policy", as_of=as_of, parameters=parameters) as run_id:
-        policies = size_policies(feats, table, overrides, days_per_period)
+    parameters = {"rules": table.source, "actor": actor, "engine": "local", **chosen.parameters}
+    with recorded_run(engine, kind="policy", as_of=chosen.as_of, parameters=parameters) as run_id:
+        policies = size_policies(chosen.features, table, overrides, chosen.days_per_period)
         with transaction(engine) as session:
             store_policies(session, run_id, policies)
-    return finish_policy(engine, run_id, policies, started, calibration=calibrated)
+    return finish_policy(engine, run_id, policies, started, calibration=chosen.calibration)
 
 
 def finish_policy(

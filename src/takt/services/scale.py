@@ -12,9 +12,13 @@ How a run goes:
 3. The client combines the parts where a run needs every item (global ABC, pooled
    lead-time-demand error quantiles, accuracy summary) and writes those rows.
 4. Item features are assembled and calibrated
-   (:func:`takt.services.calibration.calibrate_features`) from the store as for the local
+   (:func:`takt.services.policy.calibrated_features`) from the store as for the local
    engine on the client, split into partitions, segmented and sized on the workers
    (:func:`takt.services.policy.size_policies`); policies are written per partition.
+
+Each forecast partition also fits its items' calibration holdout
+(:func:`takt.services.forecast_parts.holdout_fit`), written with the partition's other
+per-item rows (:func:`takt.services.forecasting.store_part`).
 
 Only the client touches the database. Runs stay ``running`` (invisible to every reader)
 until all their rows are in; a failure (a task's error, workers lost more often than
@@ -37,7 +41,6 @@ import polars as pl
 from sqlalchemy import Engine, delete
 
 from takt.errors import InvalidInputError, TaktError
-from takt.services.calibration import calibrate_features, calibration_options
 from takt.services.forecast_parts import (
     ForecastPart,
     ForecastSpec,
@@ -64,7 +67,7 @@ from takt.services.history_export import (
 from takt.services.policy import (
     PolicyRunResult,
     _overrides,
-    assemble_features,
+    calibrated_features,
     finish_policy,
     size_policies,
     store_policies,
@@ -92,6 +95,8 @@ class ScaleSettings:
     rules: str | Path | None = None
     calibration: bool | None = None  # default: the setting policy_calibration
     holdout_days: int | None = None  # default: the setting policy_holdout_days
+    demand_source: str | None = None  # default: the setting policy_demand_source
+    forecast_holdout_periods: int | None = None  # default: one year of the grain; 0: none
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,8 @@ class ScaleResult:
 
 
 def refresh_settings(engine: Engine, partitions: int | None = None) -> ScaleSettings:
-    """The latest forecast run's grain, horizon and backtest (defaults when none)."""
+    """The latest forecast run's grain, horizon, backtest and holdout (defaults when
+    none)."""
     params = latest_run_parameters(engine, "forecast")
     return ScaleSettings(
         grain=params.get("grain", "week"),
@@ -113,6 +119,7 @@ def refresh_settings(engine: Engine, partitions: int | None = None) -> ScaleSett
         backtest_windows=params.get("backtest_windows"),
         backtest_horizon=params.get("backtest_horizon"),
         partitions=partitions,
+        forecast_holdout_periods=params.get("holdout_periods"),
     )
 
 
@@ -260,6 +267,7 @@ def _forecast(
         or {"day": 14, "week": 8, "month": 6}[settings.grain],
         last_period=export.last_period,
         ltd_horizon=ltd_horizon(settings.horizon, [lead_times.get(i, 1.0) for i in items]),
+        holdout_periods=settings.forecast_holdout_periods,
     )
     params = run_parameters(spec, actor, engine="dask", partitions=len(paths), workers=workers)
     run = recorded_run(engine, kind="forecast", as_of=export.as_of, parameters=params)
@@ -306,12 +314,14 @@ def _policy(
 
     started = datetime.now(UTC)
     table = load_rules(settings.rules)
-    on, days = calibration_options(settings.calibration, settings.holdout_days)
-    feats, as_of, days_per_period = assemble_features(engine)
     # On the client, before partitioning: b and φ are estimated over all items.
-    feats, calibrated = calibrate_features(
-        engine, feats, as_of, days_per_period, enabled=on, holdout_days=days
+    chosen = calibrated_features(
+        engine,
+        calibration=settings.calibration,
+        holdout_days=settings.holdout_days,
+        demand_source=settings.demand_source,
     )
+    feats, as_of, days_per_period = chosen.features, chosen.as_of, chosen.days_per_period
     overrides = _overrides(engine)
     groups = split_items(feats["item_id"].to_list(), partitions)
     pieces = [feats.filter(pl.col("item_id").is_between(g[0], g[-1])) for g in groups if len(g)]
@@ -320,8 +330,7 @@ def _policy(
         "actor": actor,
         "engine": "dask",
         "partitions": len(pieces),
-        "calibration": on,
-        "holdout_days": days,
+        **chosen.parameters,
     }
     with recorded_run(engine, kind="policy", as_of=as_of, parameters=params) as run_id:
 
@@ -349,7 +358,7 @@ def _policy(
                     progress("policy", k + 1, len(futures))
         policies = pl.concat(done, how="vertical_relaxed").sort("item_id")
     extra = {"engine": "dask", "partitions": len(pieces)}
-    return finish_policy(engine, run_id, policies, started, extra, calibration=calibrated)
+    return finish_policy(engine, run_id, policies, started, extra, calibration=chosen.calibration)
 
 
 def simulate_task(

@@ -427,6 +427,26 @@ class ForecastAccuracyRow(Base):
     forecast: Mapped[float] = mapped_column(Float)
 
 
+class ForecastHoldoutRow(Base):
+    """The calibration holdout of a forecast run: the forecaster refit before the last
+    periods, its mean forecast per period over them and their actual mean."""
+
+    __tablename__ = "forecast_holdout"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    pattern: Mapped[str] = mapped_column(String(16))  # at the holdout's origin
+    first_demand: Mapped[date | None] = mapped_column(Date)
+    adi: Mapped[float | None] = mapped_column(Float)
+    cv2: Mapped[float] = mapped_column(Float)
+    actual: Mapped[float] = mapped_column(Float)
+    forecast: Mapped[float] = mapped_column(Float)
+
+
 class LeadTimeDemandRow(Base):
     """Distribution of demand over the item's lead time (from backtest residuals)."""
 
