@@ -351,7 +351,7 @@ def replay(
 def trailing_mean_calibrated(
     fitted: pl.DataFrame, matrix: np.ndarray, names: list[str], holdout: int
 ) -> tuple[pl.DataFrame, np.ndarray]:
-    """``takt policy``'s own estimator: each item's mean over the last 12 fit months
+    """``takt policy``'s history source: each item's mean over the last 12 fit months
     (zeros included), calibrated by ``takt.policy.calibration`` on a holdout of the last
     ``holdout`` fit months (the same estimator at the holdout's origin), groups by
     pattern and age as in production. Returns the fitted frame with that estimate as
@@ -580,7 +580,7 @@ def main() -> int:
             comparison.append((target, label, fill, units, normal_units, beta))
 
     print(
-        "\ntakt policy's own estimator (mean of the last 12 fit months, calibrated on a "
+        "\ntakt policy's history source (mean of the last 12 fit months, calibrated on a "
         "holdout of H months; not judged): fill rate stocked / intermittent / lumpy, units"
     )
     for holdout in (3, 12):
