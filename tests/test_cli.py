@@ -127,6 +127,24 @@ def test_forecast_runs_and_export(tmp_path: Path) -> None:
     rows = pl.read_csv(holdout)  # the monthly run's: 12 months held out
     assert 0 < rows.height <= 30
     assert {"pattern", "first_demand", "adi", "cv2", "actual", "forecast"} <= set(rows.columns)
+    # --holdout-periods: recorded with the run; 0 fits no holdout.
+    code, out, _ = run(
+        "forecast", "-d", url, "--grain", "month", "--horizon", "3", "--holdout-periods", "0"
+    )
+    assert code == 0, out
+    result = runner.invoke(app, ["export", "holdout", "--out", str(holdout), "-d", url])
+    assert result.exit_code == 1 and "has no holdout" in str(result.exception)
+    from sqlalchemy import create_engine, select
+
+    from takt.store.models import PlanRunRow
+
+    with create_engine(url).connect() as conn:
+        recorded = conn.execute(
+            select(PlanRunRow.parameters)
+            .where(PlanRunRow.kind == "forecast")
+            .order_by(PlanRunRow.id.desc())
+        ).scalars()
+        assert [r["holdout_periods"] for r in recorded][:2] == [0, 12]
 
 
 def test_scorecard_and_supplier_exports(tmp_path: Path) -> None:

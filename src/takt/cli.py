@@ -320,6 +320,14 @@ def forecast(
         str | None, typer.Option(help="Plan date YYYY-MM-DD (default: after the latest demand).")
     ] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes for statsforecast.")] = 1,
+    holdout_periods: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Periods of the calibration holdout the policy run sizes with "
+            "(default one year of the grain; 0: none, the forecast source is then uncalibrated).",
+        ),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Classify demand, backtest and forecast every item; store the run with its accuracy."""
@@ -333,7 +341,12 @@ def forecast(
         raise TaktError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
     with err.status("forecasting ..."):
         result = run_forecast(
-            _engine(database), grain=grain.value, horizon=horizon, as_of=plan_date, n_jobs=jobs
+            _engine(database),
+            grain=grain.value,
+            horizon=horizon,
+            as_of=plan_date,
+            n_jobs=jobs,
+            holdout_periods=holdout_periods,
         )
     if output is OutputFormat.JSON:
         payload = {
