@@ -58,6 +58,7 @@ from takt.policy.calibration import (
     estimate_calibration,
     with_calibration_groups,
 )
+from takt.services.forecast_parts import HOLDOUT_SCHEMA
 from takt.services.runs import latest_run_id
 from takt.store.models import DemandBucketRow, ForecastHoldoutRow, PlanRunRow
 
@@ -256,19 +257,8 @@ def _forecast_holdout(engine: Engine, run_id: int) -> tuple[pl.DataFrame, dict[s
         parameters = conn.execute(
             select(PlanRunRow.parameters).where(PlanRunRow.id == run_id)
         ).scalar()
-    holdout = pl.DataFrame(
-        rows,
-        schema={
-            "item_id": pl.Int64,
-            "pattern": pl.Utf8,
-            "first_demand": pl.Date,
-            "adi": pl.Float64,
-            "cv2": pl.Float64,
-            "actual": pl.Float64,
-            "forecast": pl.Float64,
-        },
-        orient="row",
-    )
+    schema = {"item_id": pl.Int64, **{c: t for c, t in HOLDOUT_SCHEMA.items() if c != "item"}}
+    holdout = pl.DataFrame(rows, schema=schema, orient="row")
     return holdout, dict(parameters or {})
 
 
