@@ -57,7 +57,13 @@ from takt.signals.panel import answer_in_kind, to_polars
 POOLED = "all"
 MIN_ITEMS = 30
 YOUNG_DAYS = 730  # under two years since its first demand at the origin, an item is "young"
-CALIBRATION_COLUMNS = ("group", "items", "bias", "rate_cv2", "borrowed")
+CALIBRATION_SCHEMA = {
+    "group": pl.Utf8,
+    "items": pl.Int64,
+    "bias": pl.Float64,
+    "rate_cv2": pl.Float64,
+    "borrowed": pl.Boolean,
+}
 
 
 def _require_columns(frame: pl.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -243,13 +249,7 @@ def estimate_calibration(
             "rate_cv2": [phi[g] for g in groups],
             "borrowed": [g != POOLED and n < min_items for g, n in zip(groups, items, strict=True)],
         },
-        schema={
-            "group": pl.Utf8,
-            "items": pl.Int64,
-            "bias": pl.Float64,
-            "rate_cv2": pl.Float64,
-            "borrowed": pl.Boolean,
-        },
+        schema=CALIBRATION_SCHEMA,
     )
     return answer_in_kind(table, pandas)
 

@@ -52,7 +52,7 @@ from sqlalchemy import Engine, case, func, select
 from takt.config import get_settings
 from takt.errors import InvalidInputError
 from takt.policy.calibration import (
-    CALIBRATION_COLUMNS,
+    CALIBRATION_SCHEMA,
     MIN_ITEMS,
     apply_calibration,
     estimate_calibration,
@@ -68,15 +68,7 @@ _GROUP = "calibration_group"
 
 
 def _empty_table() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "group": pl.Utf8,
-            "items": pl.Int64,
-            "bias": pl.Float64,
-            "rate_cv2": pl.Float64,
-            "borrowed": pl.Boolean,
-        }
-    ).select(CALIBRATION_COLUMNS)
+    return pl.DataFrame(schema=CALIBRATION_SCHEMA)
 
 
 @dataclass(frozen=True)
